@@ -1,0 +1,75 @@
+/* Vector loops that BLAS lacks, written so the compiler vectorises them.
+ *
+ * `restrict` and `#pragma omp simd reduction` (honoured under -fopenmp-simd, no OpenMP runtime) are the
+ * two things Cython cannot say; everything else lives in the .pxd files.
+ * Weights `s` may be NULL, meaning unit weights.
+ */
+#ifndef L1L2_SIMD_H
+#define L1L2_SIMD_H
+
+#include <stddef.h>
+
+/* sum_i x[i] * s[i] * r[i], accumulated in double. */
+static inline double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, const double *restrict s,
+                                 const double *restrict r)
+{
+    double acc = 0.0;
+    ptrdiff_t i;
+    if (s == NULL) {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += x[i] * r[i];
+    } else {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += x[i] * s[i] * r[i];
+    }
+    return acc;
+}
+
+/* The same in float32, accumulated in float (the coordinate update's precision). */
+static inline float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, const float *restrict s,
+                                const float *restrict r)
+{
+    float acc = 0.0f;
+    ptrdiff_t i;
+    if (s == NULL) {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += x[i] * r[i];
+    } else {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += x[i] * s[i] * r[i];
+    }
+    return acc;
+}
+
+/* float32 inputs accumulated in double: for the reductions that decide convergence. */
+static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, const float *restrict s,
+                                     const float *restrict r)
+{
+    double acc = 0.0;
+    ptrdiff_t i;
+    if (s == NULL) {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += (double)x[i] * r[i];
+    } else {
+#pragma omp simd reduction(+ : acc)
+        for (i = 0; i < n; i++) acc += (double)x[i] * s[i] * r[i];
+    }
+    return acc;
+}
+
+/* r[i] -= delta * (x[i] - m): the residual shift of a centred column. */
+static inline void l1l2_shift_centred_d(ptrdiff_t n, double delta, const double *restrict x, double m,
+                                        double *restrict r)
+{
+    const double c = delta * m;
+    for (ptrdiff_t i = 0; i < n; i++) r[i] += c - delta * x[i];
+}
+
+static inline void l1l2_shift_centred_f(ptrdiff_t n, float delta, const float *restrict x, float m,
+                                        float *restrict r)
+{
+    const float c = delta * m;
+    for (ptrdiff_t i = 0; i < n; i++) r[i] += c - delta * x[i];
+}
+
+#endif

@@ -1,0 +1,29 @@
+"""The package's objectives in plain NumPy (float64): what the kernels minimise, for results and tests.
+
+Squared loss (glmnet's convention)::
+
+    1/(2n) sum_i s_i (y_i - x_i . w - b)^2 + alpha sum_j f_j (rho |w_j| + (1 - rho)/2 w_j^2)
+
+with sample weights s normalised to sum to n and penalty factors f used as given.
+"""
+import numpy as np
+
+
+def enet_penalty(coef, alpha, l1_ratio, penalty_factor):
+    coef = np.asarray(coef, dtype=np.float64)
+    return alpha * float(np.sum(penalty_factor * (l1_ratio * np.abs(coef)
+                                                  + 0.5 * (1 - l1_ratio) * coef * coef)))
+
+
+def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, penalty_factor=None):
+    """Objective of one target (y (n,), coef (p,)); sample_weight None = unit weights."""
+    n_samples = X.shape[0]
+    if penalty_factor is None:
+        penalty_factor = np.ones(X.shape[1])
+    residual = np.asarray(y, dtype=np.float64) - (X @ np.asarray(coef, dtype=X.dtype)) - intercept
+    if sample_weight is None:
+        loss = residual @ residual
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        loss = (weights * n_samples / weights.sum()) @ (residual * residual)
+    return 0.5 * loss / n_samples + enet_penalty(coef, alpha, l1_ratio, penalty_factor)

@@ -1,0 +1,65 @@
+"""Immutable result objects: frozen data with a one-line summary."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from l1l2._validation import check_predict_X
+
+
+def _read_only(value):
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value.flags.writeable = False
+    return value
+
+
+@dataclass(frozen=True, repr=False)
+class FitResult:
+    """One fit at one alpha: coefficients, intercept and the optimality certificate.
+
+    For a 2-D y with k targets, coef is (k, p) and intercept, objective, dual_gap, n_iter and
+    converged are arrays of shape (k,); otherwise they are scalars and coef is (p,).
+    """
+    coef: np.ndarray
+    intercept: float | np.ndarray
+    alpha: float
+    l1_ratio: float
+    loss: str
+    objective: float | np.ndarray
+    dual_gap: float | np.ndarray | None   # None where no certificate exists
+    n_iter: int | np.ndarray
+    converged: bool | np.ndarray
+
+    def __post_init__(self):
+        for name in ("coef", "intercept", "objective", "dual_gap", "n_iter", "converged"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+
+    @property
+    def active(self):
+        """Indices of the nonzero coefficients (a tuple of k index arrays for a 2-D y)."""
+        if self.coef.ndim == 1:
+            return np.flatnonzero(self.coef)
+        return tuple(np.flatnonzero(row) for row in self.coef)
+
+    def predict(self, X):
+        """Return X @ coef.T + intercept: (n,) for one target, (n, k) for k targets."""
+        X = check_predict_X(X, self.coef.shape[-1])
+        return X @ self.coef.T.astype(X.dtype, copy=False) + self.intercept
+
+    def __repr__(self):
+        n_features = self.coef.shape[-1]
+        nonzero = np.count_nonzero(self.coef, axis=-1)
+        if self.coef.ndim == 1:
+            return (f"FitResult(loss={self.loss!r}, alpha={self.alpha:.4g}, l1_ratio={self.l1_ratio:.4g}, "
+                    f"nonzero={nonzero}/{n_features}, objective={self.objective:.6g}, "
+                    f"dual_gap={_fmt_gap(self.dual_gap)}, converged={bool(self.converged)}, "
+                    f"n_iter={int(self.n_iter)})")
+        return (f"FitResult(loss={self.loss!r}, alpha={self.alpha:.4g}, l1_ratio={self.l1_ratio:.4g}, "
+                f"targets={self.coef.shape[0]}, nonzero={nonzero.min()}..{nonzero.max()}/{n_features}, "
+                f"max_dual_gap={_fmt_gap(None if self.dual_gap is None else self.dual_gap.max())}, "
+                f"converged={int(np.sum(self.converged))}/{self.coef.shape[0]}, "
+                f"max_n_iter={int(np.max(self.n_iter))})")
+
+
+def _fmt_gap(gap):
+    return "None" if gap is None else f"{gap:.2g}"

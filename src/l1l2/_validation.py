@@ -1,0 +1,177 @@
+"""Every input check and every input error message of the public API.
+
+Errors name the argument, the rule and the value: ValueError for values and shapes, TypeError for
+types. Validated arrays are never modified later: the caller copies whatever a kernel writes to.
+"""
+import numbers
+import operator
+
+import numpy as np
+import scipy.sparse
+
+FLOAT_DTYPES = (np.float32, np.float64)
+# BLAS sizes are C ints: a column longer than this cannot be passed to the dense kernel.
+MAX_BLAS_LENGTH = 2**31 - 1
+
+
+def as_float_array(a, name, dtype=None):
+    """Return `a` as a float32/float64 ndarray without copying when it already is one.
+
+    float32 stays float32 (unless `dtype` says otherwise), any other real numeric input becomes
+    float64; complex, string and non-numeric object input raise TypeError.
+    """
+    if scipy.sparse.issparse(a):
+        raise TypeError(f"{name} is a scipy.sparse matrix; sparse input is not supported yet, "
+                        f"pass a dense array")
+    arr = np.asarray(a)
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be numeric, got an object array with non-numeric "
+                            f"entries") from None
+    elif kind not in "biuf":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64
+    return arr.astype(dtype, copy=False)
+
+
+def check_finite(arr, name):
+    """Raise ValueError if `arr` holds NaN or infinity (min/max propagate both, no temporary)."""
+    if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        raise ValueError(f"{name} contains NaN or infinity")
+
+
+def check_X(X):
+    """Return X as a finite 2-D float32/float64 array with at least one sample and one feature."""
+    X = as_float_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D with shape {X.shape}")
+    n_samples, n_features = X.shape
+    if n_samples == 0 or n_features == 0:
+        raise ValueError(f"X is empty: shape {X.shape}; need at least 1 sample and 1 feature")
+    if n_samples > MAX_BLAS_LENGTH:
+        raise ValueError(f"X has {n_samples} samples; at most {MAX_BLAS_LENGTH} are supported")
+    check_finite(X, "X")
+    return X
+
+
+def check_y(y, n_samples, dtype):
+    """Return y as a finite (n,) or (n, k) array of X's dtype."""
+    y = as_float_array(y, "y", dtype)
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D (n_samples,) or 2-D (n_samples, n_targets), "
+                         f"got {y.ndim}-D with shape {y.shape}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"y has {y.shape[0]} samples but X has {n_samples}")
+    if y.ndim == 2 and y.shape[1] == 0:
+        raise ValueError(f"y has no targets: shape {y.shape}")
+    check_finite(y, "y")
+    return y
+
+
+def check_Xy(X, y):
+    """Validate X and y together; y takes X's floating dtype."""
+    X = check_X(X)
+    return X, check_y(y, X.shape[0], X.dtype)
+
+
+def check_nonnegative_scalar(value, name):
+    """Return `value` as a float, checking it is a finite real number >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def check_alpha(alpha):
+    return check_nonnegative_scalar(alpha, "alpha")
+
+
+def check_l1_ratio(l1_ratio):
+    l1_ratio = check_nonnegative_scalar(l1_ratio, "l1_ratio")
+    if l1_ratio > 1:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio}")
+    return l1_ratio
+
+
+def check_tol(tol):
+    return check_nonnegative_scalar(tol, "tol")
+
+
+def check_max_iter(max_iter):
+    if isinstance(max_iter, (bool, np.bool_)):
+        raise TypeError("max_iter must be an integer, got bool")
+    try:
+        max_iter = operator.index(max_iter)
+    except TypeError:
+        raise TypeError(f"max_iter must be an integer, got {type(max_iter).__name__}") from None
+    if not 1 <= max_iter <= np.iinfo(np.int32).max:
+        raise ValueError(f"max_iter must be in [1, {np.iinfo(np.int32).max}], got {max_iter}")
+    return max_iter
+
+
+def check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return float64 weights normalised to sum to n_samples, or None for unit weights."""
+    if sample_weight is None:
+        return None
+    s = as_float_array(sample_weight, "sample_weight", np.float64)
+    if s.shape != (n_samples,):
+        raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got {s.shape}")
+    check_finite(s, "sample_weight")
+    if s.min() < 0:
+        raise ValueError(f"sample_weight must be >= 0, got a minimum of {s.min()}")
+    total = s.sum()
+    if total <= 0:
+        raise ValueError("sample_weight must have a positive sum, got all zeros")
+    return s * (n_samples / total)
+
+
+def check_penalty_factor(penalty_factor, n_features):
+    """Return float64 penalty factors (used as given, not rescaled); None means all ones."""
+    if penalty_factor is None:
+        return np.ones(n_features)
+    f = as_float_array(penalty_factor, "penalty_factor", np.float64)
+    if f.shape != (n_features,):
+        raise ValueError(f"penalty_factor must have shape ({n_features},) to match X, got {f.shape}")
+    check_finite(f, "penalty_factor")
+    if f.min() < 0:
+        raise ValueError(f"penalty_factor must be >= 0, got a minimum of {f.min()}")
+    return f
+
+
+def check_coef_init(coef_init, shape, dtype):
+    """Return coef_init as an array of `shape`, or None."""
+    if coef_init is None:
+        return None
+    c = as_float_array(coef_init, "coef_init", dtype)
+    if c.shape != shape:
+        raise ValueError(f"coef_init must have shape {shape}, got {c.shape}")
+    check_finite(c, "coef_init")
+    return c
+
+
+def check_option(value, name, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+def check_predict_X(X, n_features):
+    """X for predict(): finite, 2-D, with the fitted number of features."""
+    X = check_X(X)
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features but the model was fitted with {n_features}")
+    return X
