@@ -143,7 +143,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
                                   X.dtype)
     coef_init = None if coef_init is None else coef_init.reshape(n_targets, n_features)
 
-    design = prepare_design(X, weights, fit_intercept, factors)
+    design = prepare_design(X, weights, fit_intercept, alpha * factors)
     l1 = (alpha * l1_ratio * factors).astype(X.dtype)
     l2 = (alpha * (1 - l1_ratio) * factors).astype(X.dtype)
     effective_tol = max(tol, FLOAT32_TOL_FLOOR) if X.dtype == np.float32 else tol

@@ -1,15 +1,11 @@
 """Kernel-ready data: Fortran-ordered X, weights, column offsets and norms, the unpenalised Gram.
 
 X is never centred or scaled in memory (the kernels centre implicitly) and is copied only when it is
-not already Fortran-ordered; the statistics are computed in float64 over blocks of columns so a
-float32 X is never upcast whole.
+not already Fortran-ordered; its statistics are accumulated in float64.
 """
 from dataclasses import dataclass
 
 import numpy as np
-
-BLOCK_BYTES = 1 << 23   # temporary float64 block for column statistics: 8 MiB
-
 
 @dataclass(frozen=True)
 class Design:
@@ -27,33 +23,41 @@ class Design:
         return None if self.sample_weight.size == 0 else self.sample_weight.astype(np.float64)
 
 
-def column_blocks(n_samples, n_features):
-    """Slices of columns whose float64 copy stays under BLOCK_BYTES."""
-    width = max(1, BLOCK_BYTES // (8 * n_samples))
-    return [slice(j, min(j + width, n_features)) for j in range(0, n_features, width)]
-
-
 def column_stats(X, weights, fit_intercept):
-    """Return float64 (weighted means or zeros, weighted centred squared norms / n) of X's columns."""
+    """Return float64 (weighted means or zeros, weighted centred squared norms / n) of X's columns.
+
+    One pass for the second moments, one for the means; columns whose variance is small against
+    their mean (where E[x^2] - m^2 cancels) are recomputed in two passes, and a column whose
+    variance is at rounding level is called constant (0), so the kernel leaves it at zero.
+    """
     n_samples, n_features = X.shape
-    means = np.zeros(n_features)
-    colsq = np.empty(n_features)
-    for cols in column_blocks(n_samples, n_features):
-        block = X[:, cols].astype(np.float64)
-        if fit_intercept:
-            means[cols] = (weights @ block if weights is not None else block.sum(axis=0)) / n_samples
-            block -= means[cols]
-        sq = block * block
-        colsq[cols] = (weights @ sq if weights is not None else sq.sum(axis=0)) / n_samples
+    if weights is None:
+        second = np.einsum("ij,ij->j", X, X, dtype=np.float64) / n_samples
+        means = np.einsum("ij->j", X, dtype=np.float64) / n_samples
+    else:
+        second = np.einsum("ij,i,ij->j", X, weights, X, dtype=np.float64) / n_samples
+        means = np.einsum("ij,i->j", X, weights, dtype=np.float64) / n_samples
+    if not fit_intercept:
+        return np.zeros(n_features), second
+    colsq = second - means * means
+    for j in np.flatnonzero(colsq <= 1e-6 * second):
+        centred = X[:, j].astype(np.float64) - means[j]
+        squares = centred * centred
+        colsq[j] = (squares.sum() if weights is None else weights @ squares) / n_samples
+    colsq[colsq <= 1e-20 * second] = 0.0
     return means, colsq
 
 
-def prepare_design(X, sample_weight, fit_intercept, penalty_factor):
-    """Build the Design of a validated X (sample_weight normalised float64 or None)."""
+def prepare_design(X, sample_weight, fit_intercept, penalty):
+    """Build the Design of a validated X (sample_weight normalised float64 or None).
+
+    penalty: (p,) total penalty weight of each feature (alpha * penalty_factor); its zeros are the
+    unpenalised features, whose dual constraint the kernel's gap enforces by projection.
+    """
     dtype = X.dtype
     X = np.asfortranarray(X)
     means, colsq = column_stats(X, sample_weight, fit_intercept)
-    unpenalised = np.flatnonzero(penalty_factor == 0).astype(np.intp)
+    unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
     centred = X[:, unpenalised].astype(np.float64) - means[unpenalised]
     weighted = centred if sample_weight is None else centred * sample_weight[:, None]
     gram = np.ascontiguousarray(centred.T @ weighted) / X.shape[0]

@@ -24,7 +24,6 @@ generalized linear models via coordinate descent".
 import numpy as np
 
 from cython cimport floating
-from libc.math cimport INFINITY
 from l1l2._kernels._layout cimport Dense, layout_t, corr, shift
 from l1l2._kernels._gap cimport Unpenalised, dual_gap
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
@@ -39,7 +38,6 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
     cdef int t
     cdef floating inv_n = <floating> (1.0 / n), w_old, z, delta
     cdef double decrease
-    gap[0] = INFINITY
     for t in range(max_iter):
         n_iter[0] = t + 1
         decrease = 0.0
@@ -60,7 +58,7 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
                 # exact decrease of this coordinate's 1-D quadratic minus its penalty change is at
                 # least (colsq + l2)/2 delta^2
                 decrease += 0.5 * (colsq[j] + l2[j]) * delta * delta
-        if decrease <= tol:
+        if decrease <= tol or t == max_iter - 1:    # the last epoch reports its gap either way
             gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, n, p, theta, v)
             if gap[0] <= tol:
                 return CONVERGED
