@@ -1,5 +1,5 @@
 """Immutable result objects: frozen data with a one-line summary."""
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -33,6 +33,10 @@ class FitResult:
     def __post_init__(self):
         for name in ("coef", "intercept", "objective", "dual_gap", "n_iter", "converged"):
             object.__setattr__(self, name, _read_only(getattr(self, name)))
+
+    def __reduce__(self):
+        # rebuild through __init__ so unpickled arrays are read-only too
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
     @property
     def active(self):
