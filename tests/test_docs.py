@@ -1,0 +1,20 @@
+"""The examples in the public docstrings and in README.md run and print what they say."""
+import doctest
+import pathlib
+import re
+
+import l1l2._fit
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_docstring_examples():
+    assert doctest.testmod(l1l2._fit).failed == 0
+
+
+def test_readme_usage_example_runs():
+    usage = README.read_text().split("## Usage", 1)[1]
+    code = re.search(r"```python\n(.*?)```", usage, re.S).group(1)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["fit"].converged and set(namespace["fit"].active) >= {0, 1, 2}
