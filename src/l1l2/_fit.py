@@ -3,7 +3,7 @@ import numpy as np
 
 from l1l2 import _validation as v
 from l1l2._kernels._cd import Status, cd_dense
-from l1l2._objectives import enet_objective
+from l1l2._objectives import enet_objective_from_residual
 from l1l2._prepare import initial_residual, prepare_design, prepare_target
 from l1l2._results import FitResult
 from l1l2._warnings import warn_if_not_converged
@@ -165,7 +165,8 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
         gap[k] = max(raw_gap, 0.0)
         relative_gap[k] = gap[k] / scale
         intercept[k] = y_mean - design.x_mean @ w.astype(np.float64) if fit_intercept else 0.0
-        objective[k] = enet_objective(X, Y[:, k], w, intercept[k], alpha, l1_ratio, weights, factors)
+        # the kernel leaves r = y - X w - b recomputed from scratch, so this is the true objective
+        objective[k] = enet_objective_from_residual(r, w, alpha, l1_ratio, weights, factors)
     # stacklevel 3: this function, then the public function, then the user's line.
     warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel=3)
     one = y.ndim == 1

@@ -41,8 +41,15 @@ def as_float_array(a, name, dtype=None):
 
 
 def check_finite(arr, name):
-    """Raise ValueError if `arr` holds NaN or infinity (min/max propagate both, no temporary)."""
-    if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+    """Raise ValueError if `arr` holds NaN or infinity.
+
+    One pass and no temporary: a sum propagates NaN and infinity; only when it is not finite (which
+    overflow alone can also cause) do min and max, which cannot overflow, decide.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if arr.size == 0 or np.isfinite(np.sum(arr)):
+            return
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
         raise ValueError(f"{name} contains NaN or infinity")
 
 

@@ -11,8 +11,9 @@ Legend: n samples, p features; w coefficients, r residual y - X w (centred), s s
 m column offsets (weighted means), colsq_j = (x_j - m_j) . (s * (x_j - m_j)) / n; i samples, j features,
 t epochs.
 
-In place: w and r are updated (they enter as the warm start and its residual, r = y - X w);
-everything else is read only. Kernels trust their input: the Python layer has validated it.
+In place: w and r are updated (they enter as the warm start and its residual, r = y - X w, and leave
+as the solution and its residual recomputed from scratch); everything else is read only. Kernels
+trust their input: the Python layer has validated it.
 
 Stopping: after a full sweep whose objective decrease is at most tol (a cheap test, and a necessary
 one, since the decrease bounds the suboptimality before the sweep), compute the duality gap
