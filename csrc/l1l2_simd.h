@@ -2,57 +2,58 @@
  *
  * `restrict` and `#pragma omp simd reduction` (honoured under -fopenmp-simd, no OpenMP runtime) are the
  * two things Cython cannot say; everything else lives in the .pxd files.
- * Weights `s` may be NULL, meaning unit weights.
+ * Weights `s` may be NULL, meaning unit weights. Columns are centred on the fly as (x[i] - m): that
+ * subtraction, not a separate sum over the residual, keeps a column with a large mean accurate.
  */
 #ifndef L1L2_SIMD_H
 #define L1L2_SIMD_H
 
 #include <stddef.h>
 
-/* sum_i x[i] * s[i] * r[i], accumulated in double. */
-static inline double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, const double *restrict s,
+/* sum_i (x[i] - m) * s[i] * r[i], accumulated in double. */
+static inline double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, double m, const double *restrict s,
                                  const double *restrict r)
 {
-    double acc = 0.0;
+    double acc = 0;
     ptrdiff_t i;
     if (s == NULL) {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += x[i] * r[i];
+        for (i = 0; i < n; i++) acc += (x[i] - m) * r[i];
     } else {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += x[i] * s[i] * r[i];
+        for (i = 0; i < n; i++) acc += (x[i] - m) * s[i] * r[i];
     }
     return acc;
 }
 
 /* The same in float32, accumulated in float (the coordinate update's precision). */
-static inline float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, const float *restrict s,
+static inline float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
                                 const float *restrict r)
 {
-    float acc = 0.0f;
+    float acc = 0;
     ptrdiff_t i;
     if (s == NULL) {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += x[i] * r[i];
+        for (i = 0; i < n; i++) acc += (x[i] - m) * r[i];
     } else {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += x[i] * s[i] * r[i];
+        for (i = 0; i < n; i++) acc += (x[i] - m) * s[i] * r[i];
     }
     return acc;
 }
 
 /* float32 inputs accumulated in double: for the reductions that decide convergence. */
-static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, const float *restrict s,
+static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
                                      const float *restrict r)
 {
-    double acc = 0.0;
+    double acc = 0;
     ptrdiff_t i;
     if (s == NULL) {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (double)x[i] * r[i];
+        for (i = 0; i < n; i++) acc += ((double)x[i] - m) * r[i];
     } else {
 #pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (double)x[i] * s[i] * r[i];
+        for (i = 0; i < n; i++) acc += ((double)x[i] - m) * s[i] * r[i];
     }
     return acc;
 }
@@ -61,15 +62,13 @@ static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, const
 static inline void l1l2_shift_centred_d(ptrdiff_t n, double delta, const double *restrict x, double m,
                                         double *restrict r)
 {
-    const double c = delta * m;
-    for (ptrdiff_t i = 0; i < n; i++) r[i] += c - delta * x[i];
+    for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
 }
 
 static inline void l1l2_shift_centred_f(ptrdiff_t n, float delta, const float *restrict x, float m,
                                         float *restrict r)
 {
-    const float c = delta * m;
-    for (ptrdiff_t i = 0; i < n; i++) r[i] += c - delta * x[i];
+    for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
 }
 
 #endif

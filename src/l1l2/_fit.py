@@ -1,4 +1,6 @@
 """lasso, elastic_net and ridge (solver="cd"): validation, one kernel call per target, a FitResult."""
+from typing import NamedTuple
+
 import numpy as np
 
 from l1l2 import _validation as v
@@ -138,44 +140,46 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     tol = v.check_tol(tol)
     max_iter = v.check_max_iter(max_iter)
     Y = y.reshape(n_samples, -1)
-    n_targets = Y.shape[1]
-    coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (n_targets, n_features),
+    coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
                                   X.dtype)
-    coef_init = None if coef_init is None else coef_init.reshape(n_targets, n_features)
+    W0 = np.zeros((Y.shape[1], n_features), X.dtype) if coef_init is None else coef_init.reshape(-1, n_features)
 
     design = prepare_design(X, weights, fit_intercept, alpha * factors)
     l1 = (alpha * l1_ratio * factors).astype(X.dtype)
     l2 = (alpha * (1 - l1_ratio) * factors).astype(X.dtype)
-    effective_tol = max(tol, FLOAT32_TOL_FLOOR) if X.dtype == np.float32 else tol
-
-    coef = np.zeros((n_targets, n_features), dtype=X.dtype)
-    intercept, objective, gap, relative_gap = (np.zeros(n_targets) for _ in range(4))
-    n_iter = np.zeros(n_targets, dtype=np.int64)
-    converged = np.zeros(n_targets, dtype=bool)
-    for k in range(n_targets):
-        y_centred, y_mean, scale = prepare_target(design, Y[:, k], fit_intercept)
-        scale = scale if scale > 0 else np.finfo(np.float64).tiny
-        w = np.zeros(n_features, X.dtype) if coef_init is None else coef_init[k].copy()
-        r = initial_residual(design, y_centred, w)
-        status, n_iter[k], raw_gap = cd_dense(
-            design.X, y_centred, w, r, design.sample_weight, design.offsets, design.colsq, l1, l2,
-            positive, design.unpenalised, design.unpenalised_gram, max_iter, effective_tol * scale)
-        coef[k] = w
-        converged[k] = status == Status.CONVERGED
-        gap[k] = max(raw_gap, 0.0)
-        relative_gap[k] = gap[k] / scale
-        intercept[k] = y_mean - design.x_mean @ w.astype(np.float64) if fit_intercept else 0.0
-        # the kernel leaves r = y - X w - b recomputed from scratch, so this is the true objective
-        objective[k] = enet_objective_from_residual(r, w, alpha, l1_ratio, weights, factors)
+    fits = [_cd_target(design, Y[:, k], W0[k], l1, l2, positive, fit_intercept, tol, max_iter)
+            for k in range(Y.shape[1])]
+    objective = [enet_objective_from_residual(fit.residual, fit.coef, alpha, l1_ratio, weights, factors)
+                 for fit in fits]
     # stacklevel 3: this function, then the public function, then the user's line.
-    warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel=3)
-    one = y.ndim == 1
-    return FitResult(
-        coef=coef[0] if one else coef,
-        intercept=float(intercept[0]) if one else intercept,
-        alpha=alpha, l1_ratio=l1_ratio, loss="squared",
-        objective=float(objective[0]) if one else objective,
-        dual_gap=float(gap[0]) if one else gap,
-        n_iter=int(n_iter[0]) if one else n_iter,
-        converged=bool(converged[0]) if one else converged,
-    )
+    warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits], tol,
+                          max_iter, stacklevel=3)
+    return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=l1_ratio, loss="squared",
+                                  one_target=y.ndim == 1)
+
+
+class TargetFit(NamedTuple):
+    """The kernel's answer for one target."""
+    coef: np.ndarray
+    intercept: float
+    residual: np.ndarray      # y - X coef - intercept, recomputed from scratch by the kernel
+    dual_gap: float
+    relative_gap: float       # dual_gap / (sum_i s_i y_c,i^2 / n): what tol is compared with
+    n_iter: int
+    converged: bool
+
+
+def _cd_target(design, y, coef_init, l1, l2, positive, fit_intercept, tol, max_iter):
+    """Run the CD kernel on one target from coef_init (not modified)."""
+    y_centred, y_mean, scale = prepare_target(design, y, fit_intercept)
+    scale = scale if scale > 0 else np.finfo(np.float64).tiny
+    if design.X.dtype == np.float32:
+        tol = max(tol, FLOAT32_TOL_FLOOR)
+    w = coef_init.copy()
+    r = initial_residual(design, y_centred, w)
+    status, n_iter, gap = cd_dense(
+        design.X, y_centred, w, r, design.sample_weight, design.offsets, design.colsq, l1, l2,
+        positive, design.unpenalised, design.unpenalised_gram, max_iter, tol * scale)
+    gap = max(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
+    intercept = y_mean - design.x_mean @ w.astype(np.float64) if fit_intercept else 0.0
+    return TargetFit(w, float(intercept), r, gap, gap / scale, n_iter, status == Status.CONVERGED)

@@ -34,6 +34,24 @@ class FitResult:
         for name in ("coef", "intercept", "objective", "dual_gap", "n_iter", "converged"):
             object.__setattr__(self, name, _read_only(getattr(self, name)))
 
+    @classmethod
+    def from_targets(cls, fits, objective, *, alpha, l1_ratio, loss, one_target):
+        """Stack per-target fits (each with coef, intercept, dual_gap, n_iter, converged)."""
+        def column(values, dtype):
+            values = np.asarray(values, dtype=dtype)
+            return values[0].item() if one_target else values
+
+        coef = np.stack([fit.coef for fit in fits])
+        return cls(
+            coef=coef[0] if one_target else coef,
+            intercept=column([fit.intercept for fit in fits], np.float64),
+            alpha=alpha, l1_ratio=l1_ratio, loss=loss,
+            objective=column(objective, np.float64),
+            dual_gap=column([fit.dual_gap for fit in fits], np.float64),
+            n_iter=column([fit.n_iter for fit in fits], np.int64),
+            converged=column([fit.converged for fit in fits], bool),
+        )
+
     def __reduce__(self):
         # rebuild through __init__ so unpickled arrays are read-only too
         return (type(self), tuple(getattr(self, f.name) for f in fields(self)))

@@ -25,7 +25,7 @@ generalized linear models via coordinate descent".
 import numpy as np
 
 from cython cimport floating
-from l1l2._kernels._layout cimport Dense, layout_t, corr, shift
+from l1l2._kernels._layout cimport Dense, layout_t, corr, offset, shift
 from l1l2._kernels._gap cimport Unpenalised, dual_gap
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
@@ -36,23 +36,24 @@ cdef inline double sweep(const layout_t* X, const floating* vals, const floating
                          const Py_ssize_t* features, Py_ssize_t count) noexcept nogil:
     """Update w_j for j in features[:count] in turn; return the epoch's objective decrease bound."""
     cdef Py_ssize_t a, j
-    cdef floating w_old, z, delta
+    cdef floating w_old, z, delta, m_j
     cdef double decrease = 0.0
     for a in range(count):
         j = features[a]
+        m_j = offset(m, j)
         if colsq[j] == 0:
             # Constant column (after centring): it cannot change the fit, so 0 is optimal.
             w[j] = 0
             continue
         w_old = w[j]
-        z = corr(X, vals, s, j, r) * inv_n + colsq[j] * w_old
+        z = corr(X, vals, s, m_j, j, r) * inv_n + colsq[j] * w_old
         if positive:
             w[j] = positive_threshold(z, l1[j]) / (colsq[j] + l2[j])
         else:
             w[j] = soft_threshold(z, l1[j]) / (colsq[j] + l2[j])
         delta = w[j] - w_old
         if delta != 0:
-            shift(X, vals, j, delta, m[j] if m != NULL else 0, r)
+            shift(X, vals, j, delta, m_j, r)
             # the coordinate's objective falls by at least (colsq + l2)/2 delta^2 (strong convexity)
             decrease += 0.5 * (colsq[j] + l2[j]) * delta * delta
     return decrease
@@ -67,7 +68,7 @@ cdef inline void recompute_residual(const layout_t* X, const floating* vals, con
         r[i] = y[i]
     for j in range(p):
         if w[j] != 0:
-            shift(X, vals, j, w[j], m[j] if m != NULL else 0, r)
+            shift(X, vals, j, w[j], offset(m, j), r)
 
 
 cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, const floating* m,

@@ -17,7 +17,7 @@
 # Friedman, Hastie, Tibshirani (2010), "Regularization paths for GLMs via coordinate descent".
 from libc.math cimport fabs, sqrt
 from cython cimport floating
-from l1l2._kernels._layout cimport layout_t, corr_exact, wdot_exact, shift
+from l1l2._kernels._layout cimport layout_t, corr_exact, offset, shift, wdot_exact
 
 
 cdef struct Unpenalised:
@@ -74,7 +74,7 @@ cdef inline void project_unpenalised(const layout_t* X, const floating* vals, co
     cdef double c
     for a in range(u.q):
         j = u.idx[a]
-        c = corr_exact(X, vals, s, j, r) * inv_n
+        c = corr_exact(X, vals, s, offset(m, j), j, r) * inv_n
         # Under positivity a feature at zero with c <= 0 already meets its constraint (v <= 0).
         if positive and w[j] == 0 and c <= 0:
             continue
@@ -89,7 +89,7 @@ cdef inline void project_unpenalised(const layout_t* X, const floating* vals, co
         theta[a] = r[a]
     for a in range(n_take):
         j = u.idx[u.take[a]]
-        shift(X, vals, j, <floating> u.rhs[a], m[j] if m != NULL else 0, theta)
+        shift(X, vals, j, <floating> u.rhs[a], offset(m, j), theta)
 
 
 cdef inline double dual_gap(const layout_t* X, const floating* vals, const floating* s,
@@ -105,7 +105,7 @@ cdef inline double dual_gap(const layout_t* X, const floating* vals, const float
         project_unpenalised(X, vals, s, m, w, r, positive, u, inv_n, theta, n)
         dual_point = theta
     for j in range(p):
-        v[j] = corr_exact(X, vals, s, j, dual_point) * inv_n
+        v[j] = corr_exact(X, vals, s, offset(m, j), j, dual_point) * inv_n
         excess = v[j] if positive else fabs(v[j])
         if l2[j] == 0 and l1[j] > 0 and excess > l1[j]:
             kappa = min(kappa, l1[j] / excess)
@@ -115,7 +115,7 @@ cdef inline double dual_gap(const layout_t* X, const floating* vals, const float
             excess = (kappa * v[j] if positive else kappa * fabs(v[j])) - l1[j]
             if excess > 0:
                 conj += excess * excess / (2 * l2[j])
-    primal = 0.5 * inv_n * wdot_exact(n, r, s, r) + pen
-    dual = (kappa * inv_n * wdot_exact(n, dual_point, s, y)
-            - 0.5 * kappa * kappa * inv_n * wdot_exact(n, dual_point, s, dual_point) - conj)
+    primal = 0.5 * inv_n * wdot_exact(n, r, 0, s, r) + pen
+    dual = (kappa * inv_n * wdot_exact(n, dual_point, 0, s, y)
+            - 0.5 * kappa * kappa * inv_n * wdot_exact(n, dual_point, 0, s, dual_point) - conj)
     return primal - dual

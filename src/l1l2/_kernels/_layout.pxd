@@ -1,24 +1,23 @@
 # How X is stored, and the only code that knows it: a few column primitives.
 #
 # The CD body (_cd.pyx) and the duality gap (_gap.pxd) see X through
-#   corr(X, vals, s, j, r)          x_j . (s * r), in the working dtype (the coordinate update)
-#   corr_exact(X, vals, s, j, r)    the same, accumulated in double (decides convergence)
-#   shift(X, vals, j, delta, m_j, r)  r -= delta * (x_j - m_j)
+#   corr(X, vals, s, m_j, j, r)        (x_j - m_j) . (s * r) in the working dtype (the coordinate update)
+#   corr_exact(X, vals, s, m_j, j, r)  the same, accumulated in double (decides convergence)
+#   shift(X, vals, j, delta, m_j, r)   r -= delta * (x_j - m_j)
 # Layout structs carry no dtype (Cython has no generic structs): the values pointer travels beside them.
 # s = NULL means unit weights; m_j = 0 means no centring.
 #
-# Centring is implicit: X is never copied or modified. The residual r is the centred residual, which
-# keeps sum_i s_i r_i = 0 (every shift subtracts a weighted-centred column), so x_j . (s * r) equals
-# (x_j - m_j) . (s * r) and corr needs no offset term.
+# Centring is implicit: X is never copied or modified; each primitive subtracts m_j from the column's
+# entries as it reads them, which is as accurate as a centred copy even when |m_j| >> std(x_j).
 #
 # A later storage (CSC, Gram) is a struct, a member of layout_t and a branch per primitive.
 from cython cimport floating
 from l1l2._kernels._blas cimport blas_int, dot, axpy
 
 cdef extern from "l1l2_simd.h" nogil:
-    double l1l2_wdot_d(Py_ssize_t n, const double* x, const double* s, const double* r)
-    float l1l2_wdot_f(Py_ssize_t n, const float* x, const float* s, const float* r)
-    double l1l2_wdot_f_acc(Py_ssize_t n, const float* x, const float* s, const float* r)
+    double l1l2_wdot_d(Py_ssize_t n, const double* x, double m, const double* s, const double* r)
+    float l1l2_wdot_f(Py_ssize_t n, const float* x, float m, const float* s, const float* r)
+    double l1l2_wdot_f_acc(Py_ssize_t n, const float* x, float m, const float* s, const float* r)
     void l1l2_shift_centred_d(Py_ssize_t n, double delta, const double* x, double m, double* r)
     void l1l2_shift_centred_f(Py_ssize_t n, float delta, const float* x, float m, float* r)
 
@@ -31,31 +30,36 @@ ctypedef fused layout_t:
     Dense
 
 
-cdef inline double wdot_exact(Py_ssize_t n, const floating* x, const floating* s,
+cdef inline floating offset(const floating* m, Py_ssize_t j) noexcept nogil:
+    """m_j, the centring offset of column j (m NULL: no centring)."""
+    return m[j] if m != NULL else 0
+
+
+cdef inline double wdot_exact(Py_ssize_t n, const floating* x, floating m, const floating* s,
                               const floating* r) noexcept nogil:
-    """Return sum_i x_i s_i r_i accumulated in double (s NULL: unit weights)."""
+    """Return sum_i (x_i - m) s_i r_i accumulated in double (s NULL: unit weights)."""
     if floating is float:
-        return l1l2_wdot_f_acc(n, x, s, r)
+        return l1l2_wdot_f_acc(n, x, m, s, r)
     else:
-        return l1l2_wdot_d(n, x, s, r)
+        return l1l2_wdot_d(n, x, m, s, r)
 
 
-cdef inline floating corr(const layout_t* X, const floating* vals, const floating* s,
+cdef inline floating corr(const layout_t* X, const floating* vals, const floating* s, floating m_j,
                           Py_ssize_t j, const floating* r) noexcept nogil:
-    """Return x_j . (s * r) in the working dtype."""
+    """Return (x_j - m_j) . (s * r) in the working dtype."""
     cdef const floating* col = vals + j * X.ld
-    if s == NULL:
+    if s == NULL and m_j == 0:
         return dot(<blas_int> X.n, col, r)
     if floating is float:
-        return l1l2_wdot_f(X.n, col, s, r)
+        return l1l2_wdot_f(X.n, col, m_j, s, r)
     else:
-        return l1l2_wdot_d(X.n, col, s, r)
+        return l1l2_wdot_d(X.n, col, m_j, s, r)
 
 
-cdef inline double corr_exact(const layout_t* X, const floating* vals, const floating* s,
+cdef inline double corr_exact(const layout_t* X, const floating* vals, const floating* s, floating m_j,
                               Py_ssize_t j, const floating* r) noexcept nogil:
-    """Return x_j . (s * r) accumulated in double."""
-    return wdot_exact(X.n, vals + j * X.ld, s, r)
+    """Return (x_j - m_j) . (s * r) accumulated in double."""
+    return wdot_exact(X.n, vals + j * X.ld, m_j, s, r)
 
 
 cdef inline void shift(const layout_t* X, const floating* vals, Py_ssize_t j, floating delta,
