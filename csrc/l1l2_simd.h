@@ -10,8 +10,16 @@
 
 #include <stddef.h>
 
+/* Wider vectors where the CPU has them: GCC compiles each loop twice (AVX2 and baseline) and picks at
+ * load time, so the wheel still runs on any x86-64. Elsewhere the baseline build is the only one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(L1L2_NO_CLONES)
+#define L1L2_VECTOR __attribute__((target_clones("avx2", "default")))
+#else
+#define L1L2_VECTOR
+#endif
+
 /* sum_i (x[i] - m) * s[i] * r[i], accumulated in double. */
-static inline double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, double m, const double *restrict s,
+L1L2_VECTOR static double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, double m, const double *restrict s,
                                  const double *restrict r)
 {
     double acc = 0;
@@ -27,7 +35,7 @@ static inline double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, double m
 }
 
 /* The same in float32, accumulated in float (the coordinate update's precision). */
-static inline float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
+L1L2_VECTOR static float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
                                 const float *restrict r)
 {
     float acc = 0;
@@ -43,7 +51,7 @@ static inline float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, float m, c
 }
 
 /* float32 inputs accumulated in double: for the reductions that decide convergence. */
-static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
+L1L2_VECTOR static double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
                                      const float *restrict r)
 {
     double acc = 0;
@@ -59,13 +67,13 @@ static inline double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, float
 }
 
 /* r[i] -= delta * (x[i] - m): the residual shift of a centred column. */
-static inline void l1l2_shift_centred_d(ptrdiff_t n, double delta, const double *restrict x, double m,
+L1L2_VECTOR static void l1l2_shift_centred_d(ptrdiff_t n, double delta, const double *restrict x, double m,
                                         double *restrict r)
 {
     for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
 }
 
-static inline void l1l2_shift_centred_f(ptrdiff_t n, float delta, const float *restrict x, float m,
+L1L2_VECTOR static void l1l2_shift_centred_f(ptrdiff_t n, float delta, const float *restrict x, float m,
                                         float *restrict r)
 {
     for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
