@@ -11,7 +11,7 @@ from l1l2._results import FitResult
 from l1l2._warnings import warn_if_not_converged
 
 # float32 cannot certify a relative gap much below its own precision: the residual it updates in
-# place drifts by about eps32 relative. Below this floor the gap test would only burn epochs.
+# place drifts by about eps32 relative. Below this floor the gap test would only burn sweeps.
 FLOAT32_TOL_FLOOR = 1e-6
 
 
@@ -43,7 +43,8 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
         Stop when the duality gap is at most ``tol * sum_i s_i y_i^2 / n`` (y centred when there is an
         intercept). For float32 input tol is raised to at least 1e-6.
     max_iter : int >= 1
-        Maximum number of epochs (full passes over the features).
+        Maximum number of coordinate-descent sweeps, counting both the full sweeps over all features
+        and the cheaper sweeps over the nonzero coefficients between them.
     coef_init : array-like of shape (n_features,) or (n_targets, n_features), optional
         Warm start.
 

@@ -17,7 +17,7 @@ def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel):
     worst = float(np.max(np.atleast_1d(relative_gap)[failed]))
     which = "the fit" if converged.size == 1 else f"{failed.sum()} of {converged.size} targets"
     warnings.warn(
-        f"{which} did not converge in max_iter={max_iter} epochs: relative duality gap {worst:.3g} "
+        f"{which} did not converge in max_iter={max_iter} sweeps: relative duality gap {worst:.3g} "
         f"> tol={tol:.3g} (gap / (sum_i s_i y_i^2 / n), y centred with an intercept). "
         f"Increase max_iter, loosen tol, or standardize X.",
         ConvergenceWarning,

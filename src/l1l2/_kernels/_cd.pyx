@@ -9,7 +9,7 @@ with sum_i s_i = n, l1_j = alpha rho f_j and l2_j = alpha (1 - rho) f_j prepared
 
 Legend: n samples, p features; w coefficients, r residual y - X w (centred), s sample weights,
 m column offsets (weighted means), colsq_j = (x_j - m_j) . (s * (x_j - m_j)) / n; i samples, j features,
-t epochs.
+t sweeps.
 
 In place: w and r are updated (they enter as the warm start and its residual, r = y - X w, and leave
 as the solution and its residual recomputed from scratch); everything else is read only. Kernels
