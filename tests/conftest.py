@@ -1,5 +1,6 @@
 """Shared fixtures: dtypes, a seeded rng, tolerances keyed by dtype and named test problems."""
 
+import os
 import sys
 import zlib
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ class Tolerance:
 
     fit_tol   tol passed to l1l2 when a test needs a (nearly) exact solution
     objective relative agreement of objective values
-    coef      agreement of coefficients, relative to max(1, largest |coef|)
+    coef      agreement of coefficients, relative to max(1, largest |coef|); a gap of fit_tol * scale
+              still allows errors of order sqrt(fit_tol * scale / curvature), about 1e-6..1e-5 here
     kkt       bound on reference.kkt_violation (dimensionless)
     gap       bound on dual_gap / scale for a converged fit at the default tol
     """
@@ -36,9 +38,10 @@ class Tolerance:
 
 
 TOLERANCES = {
-    np.dtype(np.float64): Tolerance(fit_tol=1e-12, objective=1e-9, coef=1e-6, kkt=1e-5, gap=1e-7),
-    # float32 cannot reach tol=1e-7; the package may raise its effective tol to about 1e-5.
-    np.dtype(np.float32): Tolerance(fit_tol=1e-7, objective=2e-4, coef=5e-3, kkt=5e-3, gap=1e-4),
+    np.dtype(np.float64): Tolerance(fit_tol=1e-12, objective=1e-9, coef=2e-5, kkt=1e-5, gap=1e-7),
+    # float32 cannot reach tol=1e-7; the package may raise its effective tol to about 1e-6..1e-5, which
+    # leaves coefficient errors near 1e-2 on correlated designs with an unpenalised feature.
+    np.dtype(np.float32): Tolerance(fit_tol=1e-7, objective=2e-4, coef=2e-2, kkt=5e-3, gap=1e-4),
 }
 
 
@@ -59,15 +62,19 @@ def tols(dtype):
 
 
 @pytest.fixture
-def tolerance():
-    """The lookup tolerance(dtype) -> Tolerance, for tests that fix their own dtype."""
-    return tolerance_for
+def tols64():
+    """The float64 Tolerance, for tests that fit float64 data only."""
+    return tolerance_for(np.float64)
 
 
 @pytest.fixture
 def rng(request):
-    """A generator seeded from the test id: reproducible, yet different data in different tests."""
-    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+    """A generator seeded from the test id: reproducible, yet different data in different tests.
+
+    Set L1L2_TEST_SEED to an integer to draw other (equally reproducible) data everywhere.
+    """
+    seed = zlib.crc32(request.node.nodeid.encode())
+    return np.random.default_rng([seed, int(os.environ.get("L1L2_TEST_SEED", "0"))])
 
 
 SHAPES = {"tall": (80, 12), "wide": (30, 60), "correlated": (60, 20)}

@@ -80,13 +80,19 @@ def objective(X, y, coef, intercept, alpha, l1_ratio=1.0, *, sample_weight=None,
     return loss + penalty
 
 
-def alpha_max(X, y, l1_ratio=1.0, *, sample_weight=None, penalty_factor=None, fit_intercept=True):
-    """Return the smallest alpha whose solution is w = 0 (needs l1_ratio > 0 and every f_j > 0)."""
+def alpha_max(X, y, l1_ratio=1.0, *, sample_weight=None, penalty_factor=None, fit_intercept=True,
+              positive=False):
+    """Return the smallest alpha whose solution is w = 0 (needs l1_ratio > 0 and every f_j > 0).
+
+    w = 0 is optimal iff |xc_j' S yc| / n <= alpha rho f_j for all j (xc_j' S yc / n <= ... when positive).
+    """
     xc, yc, _, _, s = centre(X, y, sample_weight, fit_intercept)
     n, p = xc.shape
     f = penalty_factors(penalty_factor, p)
-    correlation = np.abs(xc.T @ (s * yc)) / n
-    return np.max(correlation / f) / l1_ratio
+    correlation = xc.T @ (s * yc) / n
+    if not positive:
+        correlation = np.abs(correlation)
+    return max(np.max(correlation / f), 0.0) / l1_ratio
 
 
 def coordinate_descent(X, y, alpha, l1_ratio=1.0, *, fit_intercept=True, sample_weight=None,
@@ -135,8 +141,9 @@ def kkt_violation(X, y, coef, intercept, alpha, l1_ratio=1.0, *, sample_weight=N
         w_j < 0:  g_j - l1_j + l2_j w_j = 0           (impossible when positive)
         w_j = 0:  |g_j| <= l1_j,  or  g_j >= -l1_j    when positive
         intercept: sum_i s_i r_i = 0                   (b = 0 without an intercept)
-    Unpenalised features (f_j = 0) thus need g_j = 0. Violations are divided by sqrt(scale * max colsq),
-    the size of |g_j| at w = 0; a negative coef under positive=True is an infinite violation.
+    Unpenalised features (f_j = 0) thus need g_j = 0. Feature violations are divided by
+    sqrt(scale * max colsq), a bound on |g_j| at w = 0, the intercept's |mean_s(r)| by sqrt(scale);
+    a negative coef under positive=True, or a nonzero intercept without one, is an infinite violation.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -163,8 +170,8 @@ def kkt_violation(X, y, coef, intercept, alpha, l1_ratio=1.0, *, sample_weight=N
     )
     xc, yc, _, _, _ = centre(X, y, sample_weight, fit_intercept)
     root_scale = np.sqrt(s @ (yc * yc) / n)
-    root_colsq = np.sqrt(np.max(s @ (xc * xc) / n))
-    worst = np.max(violation) / (root_scale * root_colsq) if root_scale * root_colsq > 0 else np.max(violation)
+    unit = root_scale * np.sqrt(np.max(s @ (xc * xc) / n))
+    worst = np.max(violation) / unit if unit > 0 else np.max(violation)
     if fit_intercept:
         worst = max(worst, abs(s @ r) / n / root_scale if root_scale > 0 else abs(s @ r) / n)
     return worst
