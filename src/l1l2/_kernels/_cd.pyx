@@ -104,7 +104,7 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
             if w[j] != 0:
                 active[n_active] = j
                 n_active += 1
-        while t < max_iter:
+        while n_active > 0 and t < max_iter:
             t += 1
             if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, active, n_active) <= tol:
                 break
