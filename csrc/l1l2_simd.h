@@ -18,65 +18,35 @@
 #define L1L2_VECTOR
 #endif
 
-/* sum_i (x[i] - m) * s[i] * r[i], accumulated in double. */
-L1L2_VECTOR static double l1l2_wdot_d(ptrdiff_t n, const double *restrict x, double m, const double *restrict s,
-                                 const double *restrict r)
-{
-    double acc = 0;
-    ptrdiff_t i;
-    if (s == NULL) {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (x[i] - m) * r[i];
-    } else {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (x[i] - m) * s[i] * r[i];
+/* ACC name(n, x, m, s, r) = sum_i (x[i] - m) * s[i] * r[i] over T arrays, accumulated in ACC. */
+#define L1L2_WDOT(name, T, ACC)                                                                       \
+    L1L2_VECTOR static ACC name(ptrdiff_t n, const T *restrict x, T m, const T *restrict s,          \
+                                const T *restrict r)                                                  \
+    {                                                                                                 \
+        ACC acc = 0;                                                                                  \
+        ptrdiff_t i;                                                                                  \
+        if (s == NULL) {                                                                              \
+            _Pragma("omp simd reduction(+ : acc)")                                                    \
+            for (i = 0; i < n; i++) acc += ((ACC)x[i] - m) * r[i];                                    \
+        } else {                                                                                      \
+            _Pragma("omp simd reduction(+ : acc)")                                                    \
+            for (i = 0; i < n; i++) acc += ((ACC)x[i] - m) * s[i] * r[i];                             \
+        }                                                                                             \
+        return acc;                                                                                   \
     }
-    return acc;
-}
 
-/* The same in float32, accumulated in float (the coordinate update's precision). */
-L1L2_VECTOR static float l1l2_wdot_f(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
-                                const float *restrict r)
-{
-    float acc = 0;
-    ptrdiff_t i;
-    if (s == NULL) {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (x[i] - m) * r[i];
-    } else {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += (x[i] - m) * s[i] * r[i];
+L1L2_WDOT(l1l2_wdot_d, double, double)
+L1L2_WDOT(l1l2_wdot_f, float, float)        /* the coordinate update's precision */
+L1L2_WDOT(l1l2_wdot_f_acc, float, double)   /* float32 data, reductions that decide convergence */
+
+/* name(n, delta, x, m, r): r[i] -= delta * (x[i] - m), the residual shift of a centred column. */
+#define L1L2_SHIFT_CENTRED(name, T)                                                                   \
+    L1L2_VECTOR static void name(ptrdiff_t n, T delta, const T *restrict x, T m, T *restrict r)       \
+    {                                                                                                 \
+        for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);                                 \
     }
-    return acc;
-}
 
-/* float32 inputs accumulated in double: for the reductions that decide convergence. */
-L1L2_VECTOR static double l1l2_wdot_f_acc(ptrdiff_t n, const float *restrict x, float m, const float *restrict s,
-                                     const float *restrict r)
-{
-    double acc = 0;
-    ptrdiff_t i;
-    if (s == NULL) {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += ((double)x[i] - m) * r[i];
-    } else {
-#pragma omp simd reduction(+ : acc)
-        for (i = 0; i < n; i++) acc += ((double)x[i] - m) * s[i] * r[i];
-    }
-    return acc;
-}
-
-/* r[i] -= delta * (x[i] - m): the residual shift of a centred column. */
-L1L2_VECTOR static void l1l2_shift_centred_d(ptrdiff_t n, double delta, const double *restrict x, double m,
-                                        double *restrict r)
-{
-    for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
-}
-
-L1L2_VECTOR static void l1l2_shift_centred_f(ptrdiff_t n, float delta, const float *restrict x, float m,
-                                        float *restrict r)
-{
-    for (ptrdiff_t i = 0; i < n; i++) r[i] -= delta * (x[i] - m);
-}
+L1L2_SHIFT_CENTRED(l1l2_shift_centred_d, double)
+L1L2_SHIFT_CENTRED(l1l2_shift_centred_f, float)
 
 #endif

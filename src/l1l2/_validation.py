@@ -130,16 +130,22 @@ def check_flag(value, name):
     return bool(value)
 
 
+def check_nonnegative_vector(value, name, length):
+    """Return a finite float64 vector of `length` entries >= 0."""
+    a = as_float_array(value, name, np.float64)
+    if a.shape != (length,):
+        raise ValueError(f"{name} must have shape ({length},) to match X, got {a.shape}")
+    check_finite(a, name)
+    if a.min() < 0:
+        raise ValueError(f"{name} must be >= 0, got a minimum of {a.min()}")
+    return a
+
+
 def check_sample_weight(sample_weight, n_samples):
     """Return float64 weights normalised to sum to n_samples, or None for unit weights."""
     if sample_weight is None:
         return None
-    s = as_float_array(sample_weight, "sample_weight", np.float64)
-    if s.shape != (n_samples,):
-        raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got {s.shape}")
-    check_finite(s, "sample_weight")
-    if s.min() < 0:
-        raise ValueError(f"sample_weight must be >= 0, got a minimum of {s.min()}")
+    s = check_nonnegative_vector(sample_weight, "sample_weight", n_samples)
     total = s.sum()
     if total <= 0:
         raise ValueError("sample_weight must have a positive sum, got all zeros")
@@ -150,13 +156,7 @@ def check_penalty_factor(penalty_factor, n_features):
     """Return float64 penalty factors (used as given, not rescaled); None means all ones."""
     if penalty_factor is None:
         return np.ones(n_features)
-    f = as_float_array(penalty_factor, "penalty_factor", np.float64)
-    if f.shape != (n_features,):
-        raise ValueError(f"penalty_factor must have shape ({n_features},) to match X, got {f.shape}")
-    check_finite(f, "penalty_factor")
-    if f.min() < 0:
-        raise ValueError(f"penalty_factor must be >= 0, got a minimum of {f.min()}")
-    return f
+    return check_nonnegative_vector(penalty_factor, "penalty_factor", n_features)
 
 
 def check_coef_init(coef_init, shape, dtype):
