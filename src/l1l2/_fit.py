@@ -143,7 +143,8 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     Y = y.reshape(n_samples, -1)
     coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
                                   X.dtype)
-    W0 = np.zeros((Y.shape[1], n_features), X.dtype) if coef_init is None else coef_init.reshape(-1, n_features)
+    W0 = (np.zeros((Y.shape[1], n_features), X.dtype) if coef_init is None
+          else coef_init.reshape(-1, n_features))
 
     design = prepare_design(X, weights, fit_intercept, alpha * factors)
     l1 = (alpha * l1_ratio * factors).astype(X.dtype)

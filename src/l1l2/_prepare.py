@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass(frozen=True)
 class Design:
     """What every target of a fit shares: X in kernel form and its column statistics."""
