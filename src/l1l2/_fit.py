@@ -4,9 +4,9 @@ from typing import NamedTuple
 import numpy as np
 
 from l1l2 import _validation as v
-from l1l2._kernels._cd import Status, cd_dense
-from l1l2._objectives import enet_objective_from_residual
-from l1l2._prepare import initial_residual, prepare_design, prepare_target
+from l1l2._kernels._cd import Status, cd_dense, cd_gram
+from l1l2._objectives import enet_objective_from_loss
+from l1l2._prepare import initial_state, prepare_design, prepare_target, use_gram
 from l1l2._results import FitResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -16,7 +16,7 @@ FLOAT32_TOL_FLOOR = 1e-6
 
 
 def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False,
-          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None):
+          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
     """Fit the Lasso by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j |w_j|``.
@@ -47,6 +47,10 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
         and the cheaper sweeps over the nonzero coefficients between them.
     coef_init : array-like of shape (n_features,) or (n_targets, n_features), optional
         Warm start.
+    precompute : "auto", True or False
+        Covariance mode: run CD on the Gram matrix (X - m)' S (X - m) instead of X, which costs one
+        pass of O(n p^2) and then O(p) per coordinate update. "auto" uses it when n > p and the
+        expected passes over X (about 10 per fit, per target of a 2-D y) cost more than the Gram.
 
     Returns
     -------
@@ -81,11 +85,11 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
     """
     return _fit_enet(X, y, alpha, 1.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init)
+                     coef_init=coef_init, precompute=precompute)
 
 
 def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=None, positive=False,
-                penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None):
+                penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
     """Fit the elastic net by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)``
@@ -102,11 +106,11 @@ def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=
     """
     return _fit_enet(X, y, alpha, l1_ratio, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init)
+                     coef_init=coef_init, precompute=precompute)
 
 
 def ridge(X, y, alpha, *, solver="cd", fit_intercept=True, sample_weight=None, penalty_factor=None,
-          tol=1e-7, max_iter=10_000, coef_init=None):
+          tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
     """Fit ridge regression.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``: the elastic net with
@@ -124,11 +128,11 @@ def ridge(X, y, alpha, *, solver="cd", fit_intercept=True, sample_weight=None, p
     v.check_option(solver, "solver", ("cd",))
     return _fit_enet(X, y, alpha, 0.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=False, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init)
+                     coef_init=coef_init, precompute=precompute)
 
 
 def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, penalty_factor,
-              tol, max_iter, coef_init):
+              tol, max_iter, coef_init, precompute):
     """Validate, prepare X once, run the CD kernel per target, warn once, return a FitResult."""
     X, y = v.check_Xy(X, y)
     n_samples, n_features = X.shape
@@ -140,18 +144,22 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     factors = v.check_penalty_factor(penalty_factor, n_features)
     tol = v.check_tol(tol)
     max_iter = v.check_max_iter(max_iter)
+    precompute = v.check_precompute(precompute)
     Y = y.reshape(n_samples, -1)
     coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
                                   X.dtype)
     W0 = (np.zeros((Y.shape[1], n_features), X.dtype) if coef_init is None
           else coef_init.reshape(-1, n_features))
 
-    design = prepare_design(X, weights, fit_intercept, alpha * factors)
-    l1 = (alpha * l1_ratio * factors).astype(X.dtype)
-    l2 = (alpha * (1 - l1_ratio) * factors).astype(X.dtype)
-    fits = [_cd_target(design, Y[:, k], W0[k], l1, l2, positive, fit_intercept, tol, max_iter)
-            for k in range(Y.shape[1])]
-    objective = [enet_objective_from_residual(fit.residual, fit.coef, alpha, l1_ratio, weights, factors)
+    gram = use_gram(precompute, n_samples, n_features, n_fits=Y.shape[1])
+    design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
+    l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
+    fits = []
+    for k in range(Y.shape[1]):
+        solver = Solver(design, prepare_target(design, Y[:, k], fit_intercept), W0[k])
+        fits.append(solver.run(l1, l2, positive, solver.working_set(l1, None, None, None), tol,
+                               max_iter))
+    objective = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, l1_ratio, factors)
                  for fit in fits]
     # stacklevel 3: this function, then the public function, then the user's line.
     warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits], tol,
@@ -160,28 +168,59 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
                                   one_target=y.ndim == 1)
 
 
+def penalties(alpha, l1_ratio, factors, dtype):
+    """Per-feature l1 and l2 penalty weights of the kernel, in the working dtype."""
+    return ((alpha * l1_ratio * factors).astype(dtype),
+            (alpha * (1 - l1_ratio) * factors).astype(dtype))
+
+
 class TargetFit(NamedTuple):
-    """The kernel's answer for one target."""
+    """The kernel's answer for one target at one alpha."""
     coef: np.ndarray
     intercept: float
-    residual: np.ndarray      # y - X coef - intercept, recomputed from scratch by the kernel
+    loss: float               # sum_i s_i r_i^2 at coef
     dual_gap: float
     relative_gap: float       # dual_gap / (sum_i s_i y_c,i^2 / n): what tol is compared with
     n_iter: int
     converged: bool
+    scores: np.ndarray        # x_j . (s * r) / n for every feature: KKT scores, strong-rule input
 
 
-def _cd_target(design, y, coef_init, l1, l2, positive, fit_intercept, tol, max_iter):
-    """Run the CD kernel on one target from coef_init (not modified)."""
-    y_centred, y_mean, scale = prepare_target(design, y, fit_intercept)
-    scale = scale if scale > 0 else np.finfo(np.float64).tiny
-    if design.X.dtype == np.float32:
-        tol = max(tol, FLOAT32_TOL_FLOOR)
-    w = coef_init.copy()
-    r = initial_residual(design, y_centred, w)
-    status, n_iter, gap = cd_dense(
-        design.X, y_centred, w, r, design.sample_weight, design.offsets, design.colsq, l1, l2,
-        positive, design.unpenalised, design.unpenalised_gram, max_iter, tol * scale)
-    gap = max(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
-    intercept = y_mean - design.x_mean @ w.astype(np.float64) if fit_intercept else 0.0
-    return TargetFit(w, float(intercept), r, gap, gap / scale, n_iter, status == Status.CONVERGED)
+class Solver:
+    """Warm-startable coordinate descent on one target: the coefficients and their residual state.
+
+    Internal and mutable (each run continues from the last); results leave it as TargetFit copies.
+    """
+
+    def __init__(self, design, target, coef_init):
+        self.design, self.target = design, target
+        self.coef = np.array(coef_init, dtype=design.X.dtype)
+        self.state = initial_state(design, target, self.coef)
+
+    def working_set(self, l1, scores, l1_previous, strong_threshold):
+        """Features CD starts on: those without L1 penalty, the current support, and (given the
+        previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
+        |score_j| >= strong_threshold_j. The kernel adds any violator it finds later."""
+        keep = (l1 == 0) | (self.coef != 0)
+        if scores is not None:
+            keep |= np.abs(scores) >= strong_threshold
+        return np.flatnonzero(keep).astype(np.intp)
+
+    def run(self, l1, l2, positive, working_set, tol, max_iter):
+        d, t = self.design, self.target
+        if d.X.dtype == np.float32:
+            tol = max(tol, FLOAT32_TOL_FLOOR)
+        if d.gram is not None:
+            out = cd_gram(d.gram, t.y, t.yy, d.X.shape[0], self.coef, self.state, d.colsq, l1, l2,
+                          positive, d.unpenalised, d.unpenalised_gram, working_set, max_iter,
+                          tol * t.scale)
+        else:
+            out = cd_dense(d.X, t.y, self.coef, self.state, d.sample_weight, d.offsets, d.colsq,
+                           l1, l2, positive, d.unpenalised, d.unpenalised_gram, working_set,
+                           max_iter, tol * t.scale)
+        status, n_iter, gap, loss, scores = out
+        gap = max(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
+        coef = self.coef.copy()
+        intercept = t.y_mean - d.x_mean @ coef.astype(np.float64)
+        return TargetFit(coef, float(intercept), loss, gap, gap / t.scale, n_iter,
+                         status == Status.CONVERGED, scores)

@@ -15,11 +15,9 @@ def enet_penalty(coef, alpha, l1_ratio, penalty_factor):
                                                   + 0.5 * (1 - l1_ratio) * coef * coef)))
 
 
-def enet_objective_from_residual(residual, coef, alpha, l1_ratio, sample_weight, penalty_factor):
-    """The objective from the residual y - X w - b (sample_weight normalised to sum to n, or None)."""
-    r = np.asarray(residual, dtype=np.float64)
-    loss = r @ r if sample_weight is None else sample_weight @ (r * r)
-    return 0.5 * loss / r.shape[0] + enet_penalty(coef, alpha, l1_ratio, penalty_factor)
+def enet_objective_from_loss(loss, n_samples, coef, alpha, l1_ratio, penalty_factor):
+    """The objective from loss = sum_i s_i r_i^2 (weights normalised to sum to n)."""
+    return 0.5 * loss / n_samples + enet_penalty(coef, alpha, l1_ratio, penalty_factor)
 
 
 def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, penalty_factor=None):

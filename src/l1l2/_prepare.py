@@ -1,27 +1,55 @@
-"""Kernel-ready data: Fortran-ordered X, weights, column offsets and norms, the unpenalised Gram.
+"""Kernel-ready data: Fortran-ordered X or its Gram matrix, weights, column offsets and norms.
 
 X is never centred or scaled in memory (the kernels centre implicitly) and is copied only when it is
-not already Fortran-ordered; its statistics are accumulated in float64.
+not already Fortran-ordered; its statistics are accumulated in float64. In covariance ("Gram") mode
+the kernels work on G = (X - m)' S (X - m) and q = (X - m)' S y_c instead of X and y.
 """
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg.blas
+
+# Covariance mode pays when the passes over X that CD would make exceed the cost of G (about p/2
+# passes): a coordinate-descent fit needs about this many passes.
+PASSES_PER_FIT = 10
+MAX_GRAM_FEATURES = 5000         # G must stay small: 200 MB in float64
+ROW_BLOCK_BYTES = 1 << 24        # temporary centred row block for the Gram of awkward data: 16 MiB
+# G = X'X - n m m' loses about log10((m/sd)^2) digits; beyond this ratio the Gram is centred blockwise.
+MAX_MEAN_OVER_SD = 100.0
 
 
 @dataclass(frozen=True)
 class Design:
-    """What every target of a fit shares: X in kernel form and its column statistics."""
+    """What every target and every alpha of a fit share: X in kernel form and its statistics."""
     X: np.ndarray                 # (n, p) Fortran-ordered float32/float64
     sample_weight: np.ndarray     # (n,) in X's dtype, summing to n; empty for unit weights
     offsets: np.ndarray           # (p,) weighted column means in X's dtype; empty without intercept
     x_mean: np.ndarray            # (p,) float64 weighted column means (zeros without intercept)
     colsq: np.ndarray             # (p,) weighted centred squared norms / n, in X's dtype
-    unpenalised: np.ndarray       # (q,) intp indices of features with penalty factor 0
+    unpenalised: np.ndarray       # (q,) intp indices of the features without any penalty
     unpenalised_gram: np.ndarray  # (q, q) float64 weighted centred Gram of those columns / n
+    gram: np.ndarray | None       # (p, p) Fortran-ordered (X - m)' S (X - m) in covariance mode
 
     @property
     def weights64(self):
         return None if self.sample_weight.size == 0 else self.sample_weight.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One response, centred: what the kernel needs besides the Design."""
+    y: np.ndarray        # (n,) centred response in X's dtype (residual mode) or q = (X - m)' S y_c (Gram)
+    y_mean: float        # weighted mean subtracted (0 without intercept)
+    yy: float            # y_c . (s * y_c)
+    scale: float         # yy / n (> 0): what tol is relative to
+
+
+def use_gram(precompute, n_samples, n_features, n_fits):
+    """Decide covariance mode: precompute True/False, or "auto" by the cost model above."""
+    if precompute != "auto":
+        return bool(precompute)
+    return (n_samples > n_features and n_features <= MAX_GRAM_FEATURES
+            and n_features <= 2 * PASSES_PER_FIT * n_fits)
 
 
 def column_stats(X, weights, fit_intercept):
@@ -49,19 +77,48 @@ def column_stats(X, weights, fit_intercept):
     return means, colsq
 
 
-def prepare_design(X, sample_weight, fit_intercept, penalty):
+def centred_gram(X, weights, means, colsq):
+    """(X - m)' S (X - m) as a Fortran-ordered (p, p) array in X's dtype.
+
+    Unweighted with modest means: one X'X (BLAS syrk through NumPy) and a rank-one correction.
+    Otherwise the centred, sqrt(s)-scaled rows are formed block by block and accumulated by syrk.
+    """
+    n_samples, n_features = X.shape
+    sd = np.sqrt(np.maximum(colsq, np.finfo(np.float64).tiny))
+    if weights is None and np.all(np.abs(means) <= MAX_MEAN_OVER_SD * sd):
+        gram = X.T @ X
+        gram -= (n_samples * np.outer(means, means)).astype(X.dtype)
+        return np.asfortranarray(gram)
+    syrk = scipy.linalg.blas.get_blas_funcs("syrk", dtype=X.dtype)
+    gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
+    rows = max(1, ROW_BLOCK_BYTES // (X.itemsize * n_features))
+    for start in range(0, n_samples, rows):
+        block = X[start:start + rows] - means.astype(X.dtype)
+        if weights is not None:
+            block *= np.sqrt(weights[start:start + rows], dtype=X.dtype)[:, None]
+        gram = syrk(1.0, np.asfortranarray(block), beta=1.0, c=gram, trans=1, overwrite_c=True)
+    upper = np.triu_indices(n_features, 1)
+    gram.T[upper] = gram[upper]     # syrk fills the upper triangle only
+    return gram
+
+
+def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     """Build the Design of a validated X (sample_weight normalised float64 or None).
 
-    penalty: (p,) total penalty weight of each feature (alpha * penalty_factor); its zeros are the
-    unpenalised features, whose dual constraint the kernel's gap enforces by projection.
+    penalty: (p,) total penalty weight of each feature (alpha * penalty_factor, or any vector with the
+    same zeros); its zeros are the unpenalised features, whose dual constraint the kernel's gap
+    enforces by projection. gram: build the covariance-mode Gram matrix too.
     """
     dtype = X.dtype
     X = np.asfortranarray(X)
     means, colsq = column_stats(X, sample_weight, fit_intercept)
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
-    centred = X[:, unpenalised].astype(np.float64) - means[unpenalised]
-    weighted = centred if sample_weight is None else centred * sample_weight[:, None]
-    gram = np.ascontiguousarray(centred.T @ weighted) / X.shape[0]
+    G = centred_gram(X, sample_weight, means, colsq) if gram else None
+    if G is not None:
+        sub = G[np.ix_(unpenalised, unpenalised)].astype(np.float64)
+    else:
+        centred = X[:, unpenalised].astype(np.float64) - means[unpenalised]
+        sub = centred.T @ (centred if sample_weight is None else centred * sample_weight[:, None])
     empty = np.empty(0, dtype=dtype)
     return Design(
         X=X,
@@ -70,12 +127,13 @@ def prepare_design(X, sample_weight, fit_intercept, penalty):
         x_mean=means,
         colsq=colsq.astype(dtype),
         unpenalised=unpenalised,
-        unpenalised_gram=gram,
+        unpenalised_gram=np.ascontiguousarray(sub) / X.shape[0],
+        gram=G,
     )
 
 
 def prepare_target(design, y, fit_intercept):
-    """Return (centred y in X's dtype, weighted mean of y, sum_i s_i y_c,i^2 / n) for one target."""
+    """Centre one response (weighted) and, in covariance mode, project it: a Target."""
     weights = design.weights64
     y64 = y.astype(np.float64)
     n_samples = y.shape[0]
@@ -83,15 +141,25 @@ def prepare_target(design, y, fit_intercept):
     if fit_intercept:
         y_mean = (weights @ y64 if weights is not None else y64.sum()) / n_samples
         y64 = y64 - y_mean
-    yy = (weights @ (y64 * y64) if weights is not None else y64 @ y64) / n_samples
-    return np.ascontiguousarray(y64, dtype=design.X.dtype), y_mean, yy
+    weighted = y64 if weights is None else weights * y64
+    yy = float(weighted @ y64)
+    if design.gram is not None:
+        # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
+        xty = design.X.T @ weighted.astype(design.X.dtype) - design.x_mean * weighted.sum()
+        kernel_y = xty.astype(design.X.dtype)
+    else:
+        kernel_y = np.ascontiguousarray(y64, dtype=design.X.dtype)
+    return Target(kernel_y, y_mean, yy, max(yy / n_samples, np.finfo(np.float64).tiny))
 
 
-def initial_residual(design, y_centred, coef):
-    """r = y_c - (X - offsets) coef, in X's dtype (a new array the kernel may write)."""
-    r = y_centred.copy()
-    if coef is not None and np.any(coef):
-        r -= design.X @ coef
-        if design.offsets.size:
-            r += design.offsets @ coef
-    return r
+def initial_state(design, target, coef):
+    """The kernel's state for coef: r = y_c - (X - m) coef, or g = q - G coef (a new array)."""
+    state = target.y.copy()
+    if np.any(coef):
+        if design.gram is not None:
+            state -= design.gram @ coef
+        else:
+            state -= design.X @ coef
+            if design.offsets.size:
+                state += design.offsets @ coef
+    return state

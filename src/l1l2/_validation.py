@@ -176,6 +176,12 @@ def check_option(value, name, allowed):
     return value
 
 
+def check_precompute(precompute):
+    if isinstance(precompute, (bool, np.bool_)) or precompute == "auto":
+        return precompute if precompute == "auto" else bool(precompute)
+    raise ValueError(f"precompute must be 'auto', True or False, got {precompute!r}")
+
+
 def check_predict_X(X, n_features):
     """X for predict(): finite, 2-D, with the fitted number of features."""
     X = check_X(X)

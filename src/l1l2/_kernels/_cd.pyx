@@ -25,7 +25,8 @@ generalized linear models via coordinate descent".
 import numpy as np
 
 from cython cimport floating
-from l1l2._kernels._layout cimport Dense, layout_t, corr, offset, shift
+from libc.math cimport fabs
+from l1l2._kernels._layout cimport Dense, Gram, layout_t, corr, offset, shift, state_size
 from l1l2._kernels._gap cimport Unpenalised, dual_gap
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
@@ -61,56 +62,81 @@ cdef inline double sweep(const layout_t* X, const floating* vals, const floating
 
 cdef inline void recompute_residual(const layout_t* X, const floating* vals, const floating* m,
                                     const floating* y, const floating* w, floating* r,
-                                    Py_ssize_t n, Py_ssize_t p) noexcept nogil:
+                                    Py_ssize_t p) noexcept nogil:
     """r = y - (X - m) w from scratch: drops the rounding drift of many in-place shifts before a gap."""
     cdef Py_ssize_t i, j
-    for i in range(n):
+    for i in range(state_size(X)):
         r[i] = y[i]
     for j in range(p):
         if w[j] != 0:
             shift(X, vals, j, w[j], offset(m, j), r)
 
 
+cdef inline Py_ssize_t grow_working_set(Work* work, const floating* l1, bint positive,
+                                        Py_ssize_t p) noexcept nogil:
+    """Add every feature outside the working set whose KKT condition fails (|v_j| > l1_j); count them."""
+    cdef Py_ssize_t j, added = 0
+    cdef double score
+    for j in range(p):
+        score = work.v[j] if positive else fabs(work.v[j])
+        if not work.in_ws[j] and score > l1[j]:
+            work.in_ws[j] = 1
+            work.ws[work.n_ws] = j
+            work.n_ws += 1
+            added += 1
+    return added
+
+
+cdef inline Py_ssize_t collect_active(Work* work, const floating* w) noexcept nogil:
+    """work.active = the working-set features with a nonzero coefficient; return their number."""
+    cdef Py_ssize_t a, n_active = 0
+    for a in range(work.n_ws):
+        if w[work.ws[a]] != 0:
+            work.active[n_active] = work.ws[a]
+            n_active += 1
+    return n_active
+
+
 cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, const floating* m,
                     const floating* y, floating* w, floating* r, const floating* colsq,
                     const floating* l1, const floating* l2, bint positive, Unpenalised* u,
-                    Py_ssize_t n, Py_ssize_t p, int max_iter, double tol,
-                    Py_ssize_t* features, floating* theta, double* v, int* n_iter,
+                    Py_ssize_t p, int max_iter, double tol, Work* work, int* n_iter,
                     double* gap) noexcept nogil:
-    """Alternate full sweeps with sweeps over the nonzero coefficients (glmnet's active-set cycling).
+    """CD on a growing working set, with glmnet's active-set cycling inside it.
 
-    features: (2p,) work; its first half becomes 0..p-1, its second half the active list. Only a full
-    sweep can certify convergence; the active sweeps are cheap and settle the support's values.
-    n_iter counts every sweep, full or active.
+    The sweeps visit only work.ws (the caller's initial guess: strong-rule survivors, the previous
+    support, the unpenalised features). When a sweep over it barely moves the objective, the duality
+    gap over *all* features is computed; its KKT scores name the features that must join the working
+    set (features can only be left out while they satisfy their KKT condition at zero), and once
+    there are none and the gap is at most tol, it certifies convergence.
+    Between such sweeps, sweeps over the nonzero coefficients alone settle the support's values.
+    n_iter counts every sweep.
     """
-    cdef Py_ssize_t j, n_active
-    cdef Py_ssize_t* everything = features
-    cdef Py_ssize_t* active = features + p
-    cdef floating inv_n = <floating> (1.0 / n)
+    cdef Py_ssize_t n_active
+    cdef floating inv_n = <floating> (1.0 / X.n)
+    cdef floating* theta = <floating*> work.theta
+    cdef floating* w_theta = <floating*> work.w_theta
     cdef int t = 0
-    for j in range(p):
-        everything[j] = j
-    gap[0] = 0.0
     while t < max_iter:
         t += 1
-        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, everything, p) <= tol:
-            recompute_residual(X, vals, m, y, w, r, n, p)
-            gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, n, p, theta, v)
-            if gap[0] <= tol:
+        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws) <= tol:
+            recompute_residual(X, vals, m, y, w, r, p)
+            gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, p, theta, w_theta,
+                              work.v, &work.loss)
+            # Stop only if no feature outside the working set violates its KKT condition, so the
+            # support is right even where a violator's share of the gap is below tol.
+            if grow_working_set(work, l1, positive, p) == 0 and gap[0] <= tol:
                 n_iter[0] = t
                 return CONVERGED
-        n_active = 0
-        for j in range(p):
-            if w[j] != 0:
-                active[n_active] = j
-                n_active += 1
+        n_active = collect_active(work, w)
         while n_active > 0 and t < max_iter:
             t += 1
-            if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, active, n_active) <= tol:
+            if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.active, n_active) <= tol:
                 break
     n_iter[0] = t
-    recompute_residual(X, vals, m, y, w, r, n, p)
-    gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, n, p, theta, v)
+    recompute_residual(X, vals, m, y, w, r, p)
+    gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, p, theta, w_theta, work.v,
+                      &work.loss)
     return CONVERGED if gap[0] <= tol else MAX_ITER
 
 
@@ -119,34 +145,71 @@ cdef inline const floating* optional(const floating[::1] a) noexcept nogil:
     return &a[0] if a.shape[0] > 0 else NULL
 
 
-def cd_dense(const floating[::1, :] X, const floating[::1] y, floating[::1] w, floating[::1] r,
-             const floating[::1] sample_weight, const floating[::1] offsets,
-             const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
-             bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
-             int max_iter, double tol):
-    """Run CD on Fortran-ordered dense X; update w and r in place; return (status, n_iter, gap).
-
-    sample_weight and offsets may be empty (unit weights, no centring); unpenalised lists the
-    features with l1 = l2 = 0 and unpenalised_gram their (q, q) weighted centred Gram / n.
-    """
-    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], q = unpenalised.shape[0]
-    cdef Dense layout = Dense(n=n, ld=n)
+cdef object run(const layout_t* X, const floating* vals, const floating* s, const floating* m,
+                const floating[::1] y, floating[::1] w, floating[::1] state,
+                const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
+                bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
+                const Py_ssize_t[::1] working_set, int max_iter, double tol):
+    """Allocate the scratch, run cd_body without the GIL, return (status, n_iter, gap, loss, v)."""
+    cdef Py_ssize_t p = w.shape[0], q = unpenalised.shape[0], a
     cdef int n_iter = 0
     cdef double gap = 0.0
     cdef Status status
     dtype = np.float32 if floating is float else np.float64
-    cdef floating[::1] theta = np.empty(n if q > 0 else 1, dtype=dtype)
-    cdef double[::1] v = np.empty(p, dtype=np.float64)
-    cdef double[::1] chol = np.empty(max(q * q, 1), dtype=np.float64)
-    cdef double[::1] rhs = np.empty(max(q, 1), dtype=np.float64)
+    cdef floating[::1] theta = np.empty(state_size(X) if q > 0 else 1, dtype=dtype)
+    cdef floating[::1] w_theta = np.empty(p, dtype=dtype)
+    v = np.zeros(p)
+    cdef double[::1] v_view = v
+    cdef double[::1] chol = np.empty(max(q * q, 1))
+    cdef double[::1] rhs = np.empty(max(q, 1))
     cdef Py_ssize_t[::1] take = np.empty(max(q, 1), dtype=np.intp)
-    cdef Py_ssize_t[::1] features = np.empty(2 * p, dtype=np.intp)
+    cdef Py_ssize_t[::1] ws = np.empty(p, dtype=np.intp)
+    cdef Py_ssize_t[::1] active = np.empty(p, dtype=np.intp)
+    cdef char[::1] in_ws = np.zeros(p, dtype=np.int8)
     cdef Unpenalised u = Unpenalised(q=q, idx=NULL, gram=NULL, chol=&chol[0], rhs=&rhs[0], take=&take[0])
+    cdef Work work = Work(ws=&ws[0], n_ws=0, in_ws=&in_ws[0], active=&active[0], v=&v_view[0],
+                          loss=0.0, theta=&theta[0], w_theta=&w_theta[0])
     if q > 0:
         u.idx = &unpenalised[0]
         u.gram = &unpenalised_gram[0, 0]
+    for a in range(working_set.shape[0]):
+        if not in_ws[working_set[a]]:
+            in_ws[working_set[a]] = 1
+            ws[work.n_ws] = working_set[a]
+            work.n_ws += 1
     with nogil:
-        status = cd_body(&layout, &X[0, 0], optional(sample_weight), optional(offsets), &y[0],
-                         &w[0], &r[0], &colsq[0], &l1[0], &l2[0], positive, &u, n, p,
-                         max_iter, tol, &features[0], &theta[0], &v[0], &n_iter, &gap)
-    return Status(status), n_iter, gap
+        status = cd_body(X, vals, s, m, &y[0], &w[0], &state[0], &colsq[0], &l1[0], &l2[0], positive,
+                         &u, p, max_iter, tol, &work, &n_iter, &gap)
+    return Status(status), n_iter, gap, work.loss, v
+
+
+def cd_dense(const floating[::1, :] X, const floating[::1] y, floating[::1] w, floating[::1] r,
+             const floating[::1] sample_weight, const floating[::1] offsets,
+             const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
+             bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
+             const Py_ssize_t[::1] working_set, int max_iter, double tol):
+    """Run CD on Fortran-ordered dense X; update w and the residual r in place.
+
+    y is the centred target, r = y - (X - offsets) w on entry. sample_weight and offsets may be empty
+    (unit weights, no centring); unpenalised lists the features with l1 = l2 = 0 and
+    unpenalised_gram their (q, q) weighted centred Gram / n; working_set the features to start
+    from (it grows as needed). Returns (status, n_iter, gap, loss = sum_i s_i r_i^2, v = KKT scores).
+    """
+    cdef Dense layout = Dense(n=X.shape[0], ld=X.shape[0])
+    return run(&layout, &X[0, 0], optional(sample_weight), optional(offsets), y, w, r, colsq, l1, l2,
+               positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
+
+
+def cd_gram(const floating[::1, :] G, const floating[::1] Xty, double yy, Py_ssize_t n_samples,
+            floating[::1] w, floating[::1] g, const floating[::1] colsq, const floating[::1] l1,
+            const floating[::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
+            const double[:, ::1] unpenalised_gram, const Py_ssize_t[::1] working_set,
+            int max_iter, double tol):
+    """Run CD in covariance mode; update w and g = Xty - G w in place.
+
+    G = (X - m)' S (X - m) and Xty = (X - m)' S y_c (weights and centring folded in), yy = y_c' S y_c.
+    Other arguments and the return value as in cd_dense.
+    """
+    cdef Gram layout = Gram(n=n_samples, p=G.shape[0], ld=G.shape[0], yy=yy)
+    return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, w, g, colsq,
+               l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)

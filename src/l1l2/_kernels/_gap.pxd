@@ -17,7 +17,7 @@
 # Friedman, Hastie, Tibshirani (2010), "Regularization paths for GLMs via coordinate descent".
 from libc.math cimport fabs, sqrt
 from cython cimport floating
-from l1l2._kernels._layout cimport layout_t, corr_exact, offset, shift, wdot_exact
+from l1l2._kernels._layout cimport layout_t, corr_exact, offset, residual_sums, shift, state_size
 
 
 cdef struct Unpenalised:
@@ -67,9 +67,12 @@ cdef inline void solve_psd(Py_ssize_t q, double* a, double* b) noexcept nogil:
 
 cdef inline void project_unpenalised(const layout_t* X, const floating* vals, const floating* s,
                                      const floating* m, const floating* w, const floating* r,
-                                     bint positive, Unpenalised* u, double inv_n,
-                                     floating* theta, Py_ssize_t n) noexcept nogil:
-    """theta = r minus its weighted projection on the unpenalised centred columns."""
+                                     bint positive, Unpenalised* u, double inv_n, Py_ssize_t p,
+                                     floating* theta, floating* w_theta) noexcept nogil:
+    """theta = r minus its weighted projection on the unpenalised centred columns.
+
+    Then theta = y - (X - m) w_theta: w_theta is w plus the projection's coefficients.
+    """
     cdef Py_ssize_t a, b, j, n_take = 0
     cdef double c
     for a in range(u.q):
@@ -85,25 +88,35 @@ cdef inline void project_unpenalised(const layout_t* X, const floating* vals, co
         for b in range(n_take):
             u.chol[a * n_take + b] = u.gram[u.take[a] * u.q + u.take[b]]
     solve_psd(n_take, u.chol, u.rhs)
-    for a in range(n):
+    for a in range(state_size(X)):
         theta[a] = r[a]
+    for j in range(p):
+        w_theta[j] = w[j]
     for a in range(n_take):
         j = u.idx[u.take[a]]
         shift(X, vals, j, <floating> u.rhs[a], offset(m, j), theta)
+        w_theta[j] += <floating> u.rhs[a]
 
 
 cdef inline double dual_gap(const layout_t* X, const floating* vals, const floating* s,
                             const floating* m, const floating* y, const floating* w, const floating* r,
                             const floating* l1, const floating* l2, bint positive, Unpenalised* u,
-                            Py_ssize_t n, Py_ssize_t p, floating* theta, double* v) noexcept nogil:
-    """Return P(w) - D(kappa * theta) (see the module comment); theta and v are work arrays."""
+                            Py_ssize_t p, floating* theta, floating* w_theta, double* v,
+                            double* loss) noexcept nogil:
+    """Return P(w) - D(kappa * theta) (see the module comment).
+
+    theta, w_theta (the dual point and its coefficients) are work arrays; v[j] is left holding
+    x_j . (s * theta) / n for every feature (the KKT scores) and loss the primal sum_i s_i r_i^2.
+    """
     cdef Py_ssize_t j
-    cdef double inv_n = 1.0 / n, kappa = 1.0, excess, conj = 0.0, pen = 0.0
-    cdef double primal, dual
+    cdef double inv_n = 1.0 / X.n, kappa = 1.0, excess, conj = 0.0, pen = 0.0
+    cdef double ry, rr, ty, tt
     cdef const floating* dual_point = r
+    cdef const floating* dual_coef = w
     if u.q > 0:
-        project_unpenalised(X, vals, s, m, w, r, positive, u, inv_n, theta, n)
+        project_unpenalised(X, vals, s, m, w, r, positive, u, inv_n, p, theta, w_theta)
         dual_point = theta
+        dual_coef = w_theta
     for j in range(p):
         v[j] = corr_exact(X, vals, s, offset(m, j), j, dual_point) * inv_n
         excess = v[j] if positive else fabs(v[j])
@@ -115,7 +128,9 @@ cdef inline double dual_gap(const layout_t* X, const floating* vals, const float
             excess = (kappa * v[j] if positive else kappa * fabs(v[j])) - l1[j]
             if excess > 0:
                 conj += excess * excess / (2 * l2[j])
-    primal = 0.5 * inv_n * wdot_exact(n, r, 0, s, r) + pen
-    dual = (kappa * inv_n * wdot_exact(n, dual_point, 0, s, y)
-            - 0.5 * kappa * kappa * inv_n * wdot_exact(n, dual_point, 0, s, dual_point) - conj)
-    return primal - dual
+    residual_sums(X, s, y, w, r, p, &ry, &rr)
+    ty, tt = ry, rr
+    if dual_point != r:
+        residual_sums(X, s, y, dual_coef, dual_point, p, &ty, &tt)
+    loss[0] = rr
+    return (0.5 * inv_n * rr + pen) - (kappa * inv_n * ty - 0.5 * kappa * kappa * inv_n * tt - conj)

@@ -1,16 +1,24 @@
 # How X is stored, and the only code that knows it: a few column primitives.
 #
-# The CD body (_cd.pyx) and the duality gap (_gap.pxd) see X through
+# The CD body (_cd.pyx) and the duality gap (_gap.pxd) see X through a state vector r, the residual
+# y - (X - m) w in whatever form the layout keeps it, and
 #   corr(X, vals, s, m_j, j, r)        (x_j - m_j) . (s * r) in the working dtype (the coordinate update)
 #   corr_exact(X, vals, s, m_j, j, r)  the same, accumulated in double (decides convergence)
 #   shift(X, vals, j, delta, m_j, r)   r -= delta * (x_j - m_j)
+#   residual_sums(X, s, y, w, r, ...)  r . (s * y) and r . (s * r), for the duality gap
+#   state_size(X)                      the length of r
 # Layout structs carry no dtype (Cython has no generic structs): the values pointer travels beside them.
 # s = NULL means unit weights; m_j = 0 means no centring.
 #
+# Dense: Fortran-ordered X; the state is the residual itself (n entries) and y the centred target.
 # Centring is implicit: X is never copied or modified; each primitive subtracts m_j from the column's
 # entries as it reads them, which is as accurate as a centred copy even when |m_j| >> std(x_j).
 #
-# A later storage (CSC, Gram) is a struct, a member of layout_t and a branch per primitive.
+# Gram (covariance mode, for n >> p): vals = G = (X - m)' S (X - m), p x p, weights and centring
+# folded in (s and m are unused); the state is g = (X - m)' S r (p entries) and y holds
+# q = (X - m)' S y_c, so every primitive costs O(1) or O(p) instead of O(n).
+#
+# A new storage (CSC) is a struct, a member of layout_t and a branch per primitive.
 from cython cimport floating
 from l1l2._kernels._blas cimport blas_int, dot, axpy
 
@@ -26,8 +34,23 @@ cdef struct Dense:
     Py_ssize_t n    # rows; the residual has n entries
     Py_ssize_t ld   # Fortran order: column j starts at vals + j * ld
 
+cdef struct Gram:
+    Py_ssize_t n    # samples, for the 1/n of the objective
+    Py_ssize_t p    # features; the state g has p entries
+    Py_ssize_t ld   # column j of G starts at vals + j * ld
+    double yy       # y_c . (s * y_c): with q and g it gives every sum of squares without a residual
+
 ctypedef fused layout_t:
     Dense
+    Gram
+
+
+cdef inline Py_ssize_t state_size(const layout_t* X) noexcept nogil:
+    """Length of the state vector: n residuals (Dense) or p correlations (Gram)."""
+    if layout_t is Gram:
+        return X.p
+    else:
+        return X.n
 
 
 cdef inline floating offset(const floating* m, Py_ssize_t j) noexcept nogil:
@@ -46,11 +69,13 @@ cdef inline double wdot_exact(Py_ssize_t n, const floating* x, floating m, const
 
 cdef inline floating corr(const layout_t* X, const floating* vals, const floating* s, floating m_j,
                           Py_ssize_t j, const floating* r) noexcept nogil:
-    """Return (x_j - m_j) . (s * r) in the working dtype."""
+    """Return (x_j - m_j) . (s * r) in the working dtype (Gram: g_j)."""
     cdef const floating* col = vals + j * X.ld
-    if s == NULL and m_j == 0:
+    if layout_t is Gram:
+        return r[j]
+    elif s == NULL and m_j == 0:
         return dot(<blas_int> X.n, col, r)
-    if floating is float:
+    elif floating is float:
         return l1l2_wdot_f(X.n, col, m_j, s, r)
     else:
         return l1l2_wdot_d(X.n, col, m_j, s, r)
@@ -58,17 +83,40 @@ cdef inline floating corr(const layout_t* X, const floating* vals, const floatin
 
 cdef inline double corr_exact(const layout_t* X, const floating* vals, const floating* s, floating m_j,
                               Py_ssize_t j, const floating* r) noexcept nogil:
-    """Return (x_j - m_j) . (s * r) accumulated in double."""
-    return wdot_exact(X.n, vals + j * X.ld, m_j, s, r)
+    """Return (x_j - m_j) . (s * r) accumulated in double (Gram: g_j)."""
+    if layout_t is Gram:
+        return r[j]
+    else:
+        return wdot_exact(X.n, vals + j * X.ld, m_j, s, r)
 
 
 cdef inline void shift(const layout_t* X, const floating* vals, Py_ssize_t j, floating delta,
                        floating m_j, floating* r) noexcept nogil:
-    """r -= delta * (x_j - m_j)."""
+    """r -= delta * (x_j - m_j)  (Gram: g -= delta * G[:, j])."""
     cdef const floating* col = vals + j * X.ld
-    if m_j == 0:
+    if layout_t is Gram:
+        axpy(<blas_int> X.p, -delta, col, r)
+    elif m_j == 0:
         axpy(<blas_int> X.n, -delta, col, r)
     elif floating is float:
         l1l2_shift_centred_f(X.n, delta, col, m_j, r)
     else:
         l1l2_shift_centred_d(X.n, delta, col, m_j, r)
+
+
+cdef inline void residual_sums(const layout_t* X, const floating* s, const floating* y,
+                               const floating* w, const floating* r, Py_ssize_t p,
+                               double* yr, double* rr) noexcept nogil:
+    """yr = r . (s * y) and rr = r . (s * r), in double, for the residual r = y - (X - m) w."""
+    cdef Py_ssize_t j
+    cdef double wq = 0.0, wg = 0.0
+    if layout_t is Dense:
+        yr[0] = wdot_exact(X.n, r, 0, s, y)
+        rr[0] = wdot_exact(X.n, r, 0, s, r)
+    else:
+        # with y = q and r = g = q - G w:  r.Sy = yy - w.q  and  r.Sr = yy - 2 w.q + w.G.w = yy - w.q - w.g
+        for j in range(p):
+            wq += <double> w[j] * y[j]
+            wg += <double> w[j] * r[j]
+        yr[0] = X.yy - wq
+        rr[0] = yr[0] - wg
