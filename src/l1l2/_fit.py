@@ -157,8 +157,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     fits = []
     for k in range(Y.shape[1]):
         solver = Solver(design, prepare_target(design, Y[:, k], fit_intercept), W0[k])
-        fits.append(solver.run(l1, l2, positive, solver.working_set(l1, None, None, None), tol,
-                               max_iter))
+        fits.append(solver.run(l1, l2, positive, solver.working_set(l1), tol, max_iter))
     objective = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, l1_ratio, factors)
                  for fit in fits]
     # stacklevel 3: this function, then the public function, then the user's line.
@@ -197,7 +196,7 @@ class Solver:
         self.coef = np.array(coef_init, dtype=design.X.dtype)
         self.state = initial_state(design, target, self.coef)
 
-    def working_set(self, l1, scores, l1_previous, strong_threshold):
+    def working_set(self, l1, scores=None, strong_threshold=None):
         """Features CD starts on: those without L1 penalty, the current support, and (given the
         previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
         |score_j| >= strong_threshold_j. The kernel adds any violator it finds later."""

@@ -85,3 +85,69 @@ class FitResult:
 
 def _fmt_gap(gap):
     return "None" if gap is None else f"{gap:.2g}"
+
+
+@dataclass(frozen=True, repr=False)
+class PathResult:
+    """A regularisation path: one certified fit per alpha, alpha axis first.
+
+    alphas (n_alphas,) decreasing; coefs (n_alphas, n_features); intercepts, objectives, dual_gaps,
+    n_iters, converged (n_alphas,); df (n_alphas,) the number of nonzero coefficients.
+    ``path[i]`` is the FitResult of alpha i and ``predict(X)`` is (n_samples, n_alphas).
+    """
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    objectives: np.ndarray
+    dual_gaps: np.ndarray
+    n_iters: np.ndarray
+    converged: np.ndarray
+    l1_ratio: float
+    loss: str = "squared"
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
+
+    @classmethod
+    def from_fits(cls, alphas, fits, objectives, *, l1_ratio, loss="squared"):
+        """Stack one fit per alpha (each with coef, intercept, dual_gap, n_iter, converged)."""
+        return cls(
+            alphas=np.asarray(alphas, dtype=np.float64),
+            coefs=np.stack([fit.coef for fit in fits]),
+            intercepts=np.array([fit.intercept for fit in fits], dtype=np.float64),
+            objectives=np.asarray(objectives, dtype=np.float64),
+            dual_gaps=np.array([fit.dual_gap for fit in fits], dtype=np.float64),
+            n_iters=np.array([fit.n_iter for fit in fits], dtype=np.int64),
+            converged=np.array([fit.converged for fit in fits], dtype=bool),
+            l1_ratio=l1_ratio, loss=loss,
+        )
+
+    def __reduce__(self):
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
+    @property
+    def df(self):
+        """Number of nonzero coefficients at each alpha (the Lasso's degrees of freedom)."""
+        return np.count_nonzero(self.coefs, axis=1)
+
+    def __len__(self):
+        return self.alphas.shape[0]
+
+    def __getitem__(self, i):
+        i = range(len(self))[i]     # negative indices, and IndexError past the end
+        return FitResult(coef=self.coefs[i], intercept=float(self.intercepts[i]),
+                         alpha=float(self.alphas[i]), l1_ratio=self.l1_ratio, loss=self.loss,
+                         objective=float(self.objectives[i]), dual_gap=float(self.dual_gaps[i]),
+                         n_iter=int(self.n_iters[i]), converged=bool(self.converged[i]))
+
+    def predict(self, X):
+        """Predictions at every alpha: (n_samples, n_alphas)."""
+        X = check_predict_X(X, self.coefs.shape[1])
+        return X @ self.coefs.T.astype(X.dtype, copy=False) + self.intercepts
+
+    def __repr__(self):
+        return (f"PathResult(loss={self.loss!r}, l1_ratio={self.l1_ratio:.4g}, n_alphas={len(self)}, "
+                f"alphas={self.alphas[0]:.4g}..{self.alphas[-1]:.4g}, df={self.df[0]}..{self.df[-1]}"
+                f"/{self.coefs.shape[1]}, max_dual_gap={self.dual_gaps.max():.2g}, "
+                f"converged={int(self.converged.sum())}/{len(self)})")

@@ -5,6 +5,7 @@ types. Validated arrays are never modified later: the caller copies whatever a k
 """
 import numbers
 import operator
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
@@ -113,14 +114,9 @@ def check_tol(tol):
 
 
 def check_max_iter(max_iter):
-    if isinstance(max_iter, (bool, np.bool_)):
-        raise TypeError("max_iter must be an integer, got bool")
-    try:
-        max_iter = operator.index(max_iter)
-    except TypeError:
-        raise TypeError(f"max_iter must be an integer, got {type(max_iter).__name__}") from None
-    if not 1 <= max_iter <= np.iinfo(np.int32).max:
-        raise ValueError(f"max_iter must be in [1, {np.iinfo(np.int32).max}], got {max_iter}")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    if max_iter > np.iinfo(np.int32).max:
+        raise ValueError(f"max_iter must be at most {np.iinfo(np.int32).max}, got {max_iter}")
     return max_iter
 
 
@@ -188,3 +184,79 @@ def check_predict_X(X, n_features):
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features but the model was fitted with {n_features}")
     return X
+
+
+def check_alphas(alphas):
+    """User alphas: a non-empty 1-D finite array >= 0, returned sorted decreasing (float64)."""
+    if alphas is None:
+        return None
+    a = as_float_array(alphas, "alphas", np.float64)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"alphas must be a non-empty 1-D array, got shape {a.shape}")
+    check_finite(a, "alphas")
+    if a.min() < 0:
+        raise ValueError(f"alphas must be >= 0, got a minimum of {a.min()}")
+    return np.sort(a)[::-1].copy()
+
+
+def check_positive_int(value, name):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return value
+
+
+def check_alpha_min_ratio(ratio):
+    if ratio is None:
+        return None
+    ratio = check_nonnegative_scalar(ratio, "alpha_min_ratio")
+    if not 0 < ratio < 1:
+        raise ValueError(f"alpha_min_ratio must be in (0, 1), got {ratio}")
+    return ratio
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    """Validated arguments of a path or cross-validation call."""
+    X: np.ndarray
+    y: np.ndarray
+    l1_ratio: float
+    alphas: np.ndarray | None
+    n_alphas: int
+    alpha_min_ratio: float | None
+    fit_intercept: bool
+    sample_weight: np.ndarray | None   # normalised to sum to n_samples
+    raw_weight: np.ndarray | None      # as given (float64), for held-out errors
+    positive: bool
+    penalty_factor: np.ndarray
+    tol: float
+    max_iter: int
+    precompute: object
+    verbose: bool
+
+
+def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept,
+                       sample_weight, positive, penalty_factor, tol, max_iter, precompute, verbose):
+    X, y = check_Xy(X, y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D for a path or cross-validation, got shape {y.shape}; "
+                         f"fit each column separately")
+    n_samples, n_features = X.shape
+    weights = check_sample_weight(sample_weight, n_samples)
+    return PathOptions(
+        X=X, y=y, l1_ratio=check_l1_ratio(l1_ratio), alphas=check_alphas(alphas),
+        n_alphas=check_positive_int(n_alphas, "n_alphas"),
+        alpha_min_ratio=check_alpha_min_ratio(alpha_min_ratio),
+        fit_intercept=check_flag(fit_intercept, "fit_intercept"),
+        sample_weight=weights,
+        raw_weight=None if weights is None else as_float_array(sample_weight, "sample_weight", np.float64),
+        positive=check_flag(positive, "positive"),
+        penalty_factor=check_penalty_factor(penalty_factor, n_features),
+        tol=check_tol(tol), max_iter=check_max_iter(max_iter),
+        precompute=check_precompute(precompute), verbose=check_flag(verbose, "verbose"),
+    )
