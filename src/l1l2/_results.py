@@ -151,3 +151,49 @@ class PathResult:
                 f"alphas={self.alphas[0]:.4g}..{self.alphas[-1]:.4g}, df={self.df[0]}..{self.df[-1]}"
                 f"/{self.coefs.shape[1]}, max_dual_gap={self.dual_gaps.max():.2g}, "
                 f"converged={int(self.converged.sum())}/{len(self)})")
+
+
+@dataclass(frozen=True, repr=False)
+class CVResult:
+    """Cross-validation along a path.
+
+    alphas (n_alphas,) the full-data grid, decreasing; cv_mean and cv_se (n_alphas,) the mean over
+    folds of the held-out weighted mean squared error and its standard error; fold_errors
+    (n_folds, n_alphas); alpha_min = argmin of cv_mean; alpha_1se the largest alpha with
+    cv_mean <= cv_mean[min] + cv_se[min] (glmnet's one-standard-error rule); best the full-data fit
+    at alpha_min; path the full-data PathResult; fold_ids (n_samples,) the test fold of each sample
+    (-1 for samples in no test fold).
+    """
+    alphas: np.ndarray
+    cv_mean: np.ndarray
+    cv_se: np.ndarray
+    fold_errors: np.ndarray
+    alpha_min: float
+    alpha_1se: float
+    best: FitResult
+    path: PathResult
+    fold_ids: np.ndarray
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
+
+    @classmethod
+    def from_errors(cls, path, fold_errors, fold_ids):
+        cv_mean = fold_errors.mean(axis=0)
+        n_folds = fold_errors.shape[0]
+        cv_se = fold_errors.std(axis=0, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else np.zeros_like(cv_mean)
+        best = int(np.argmin(cv_mean))        # the first minimum: the largest alpha among ties
+        within = np.flatnonzero(cv_mean <= cv_mean[best] + cv_se[best])
+        return cls(alphas=path.alphas, cv_mean=cv_mean, cv_se=cv_se, fold_errors=fold_errors,
+                   alpha_min=float(path.alphas[best]), alpha_1se=float(path.alphas[within[0]]),
+                   best=path[best], path=path, fold_ids=fold_ids)
+
+    def __reduce__(self):
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
+    def __repr__(self):
+        return (f"CVResult(l1_ratio={self.path.l1_ratio:.4g}, n_folds={self.fold_errors.shape[0]}, "
+                f"n_alphas={self.alphas.shape[0]}, alpha_min={self.alpha_min:.4g}, "
+                f"alpha_1se={self.alpha_1se:.4g}, cv_mean_min={self.cv_mean.min():.4g}, "
+                f"nonzero_at_min={len(self.best.active)})")

@@ -260,3 +260,41 @@ def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit
         tol=check_tol(tol), max_iter=check_max_iter(max_iter),
         precompute=check_precompute(precompute), verbose=check_flag(verbose, "verbose"),
     )
+
+
+def check_cv(cv, n_samples, random_state):
+    """cv: an int K in [2, n_samples] (returned as is, for shuffled K-fold) or an iterable of
+    (train, test) index arrays or boolean masks, returned as (list of (train, test) intp arrays,
+    fold id per sample with -1 where no test set holds it)."""
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, (bool, np.bool_)):
+        if not 2 <= cv <= n_samples:
+            raise ValueError(f"cv must be between 2 and n_samples={n_samples}, got {cv}")
+        if random_state is not None and not isinstance(random_state, numbers.Integral):
+            raise TypeError(f"random_state must be an int or None, got {type(random_state).__name__}")
+        return int(cv)
+    try:
+        pairs = list(cv)
+    except TypeError:
+        raise TypeError(f"cv must be an int or an iterable of (train, test) index pairs, "
+                        f"got {type(cv).__name__}") from None
+    if not pairs:
+        raise ValueError("cv has no (train, test) pairs")
+    splits, fold_ids = [], np.full(n_samples, -1, dtype=np.intp)
+    for k, pair in enumerate(pairs):
+        try:
+            train, test = (np.arange(n_samples)[np.asarray(part)] for part in pair)
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"cv pair {k} is not a (train, test) pair of indices or masks "
+                             f"into {n_samples} samples") from None
+        if train.size == 0 or test.size == 0:
+            raise ValueError(f"cv pair {k} has an empty train or test set")
+        splits.append((train, test))
+        fold_ids[test] = k
+    return splits, fold_ids
+
+
+def check_threads(threads):
+    """None or -1: all cores (returned as -1); k >= 1: k threads."""
+    if threads is None or (isinstance(threads, numbers.Integral) and threads == -1):
+        return -1
+    return check_positive_int(threads, "threads")
