@@ -9,7 +9,7 @@ import numpy as np
 
 from l1l2 import _validation as v
 from l1l2._fit import Solver, penalties
-from l1l2._grid import alpha_max_from_scores, default_alphas
+from l1l2._grid import GLMNET_MIN_L1_RATIO, alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._prepare import prepare_design, prepare_target, use_gram
 from l1l2._results import PathResult
@@ -113,13 +113,16 @@ def fit_path(X, y, options, alphas=None, weights=None):
     target = prepare_target(design, y, options.fit_intercept)
     solver = Solver(design, target, np.zeros(n_features, X.dtype))
     start = solve_unpenalised(solver, factors, options)
+    alpha_max = alpha_max_from_scores(start.scores, factors, options.l1_ratio, options.positive)
     if alphas is None:
         alphas = options.alphas
     if alphas is None:
-        alpha_max = alpha_max_from_scores(start.scores, factors, options.l1_ratio, options.positive)
         alphas = default_alphas(alpha_max, options.n_alphas, options.alpha_min_ratio, n_samples,
                                 n_features)
-    fits = solve_path(solver, alphas, start.scores, options)
+    # Where alpha_max is the exact zero threshold, alphas at or above it need no solve: the
+    # unpenalised fit is their solution (and its gap theirs), with no rounding-level coefficients.
+    zero_above = alpha_max if options.l1_ratio >= GLMNET_MIN_L1_RATIO else np.inf
+    fits = solve_path(solver, alphas, start, zero_above, options)
     objectives = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, options.l1_ratio,
                                            factors) for alpha, fit in zip(alphas, fits)]
     return PathResult.from_fits(alphas, fits, objectives, l1_ratio=options.l1_ratio), fits
@@ -138,18 +141,24 @@ def solve_unpenalised(solver, factors, options):
                       options.max_iter)
 
 
-def solve_path(solver, alphas, scores, options):
-    """Warm-started fits along alphas (decreasing) with the sequential strong rule; TargetFits."""
+def solve_path(solver, alphas, start, zero_above, options):
+    """Warm-started fits along alphas (decreasing) with the sequential strong rule; TargetFits.
+
+    start is the unpenalised fit, which is also the solution at every alpha >= zero_above.
+    """
     dtype = solver.design.X.dtype
     l1_weight = options.l1_ratio * options.penalty_factor
-    previous = alphas[0]
+    scores, previous = start.scores, alphas[0]
     fits = []
     for alpha in alphas:
         started = time.perf_counter()
-        l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
-        # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
-        working_set = solver.working_set(l1, scores, l1_weight * (2 * alpha - max(previous, alpha)))
-        fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter)
+        if alpha >= zero_above:
+            fit = start
+        else:
+            l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
+            # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
+            working_set = solver.working_set(l1, scores, l1_weight * (2 * alpha - max(previous, alpha)))
+            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter)
         fits.append(fit)
         scores, previous = fit.scores, alpha
         if options.verbose:
