@@ -9,14 +9,18 @@ cpdef enum Status:
 
 cdef struct Work:
     # Scratch owned by the entry point. Floating arrays are void*: Cython has no generic structs.
-    Py_ssize_t* ws       # (p,) the working set: the features the sweeps visit
+    Py_ssize_t* ws         # (p,) the working set: the features the sweeps visit
     Py_ssize_t n_ws
-    char* in_ws          # (p,) membership flags of ws
-    Py_ssize_t* active   # (p,) the nonzero coefficients of ws
-    double* v            # (p,) x_j . (s * theta) / n at the last gap: KKT scores, read by the caller
-    double loss          # sum_i s_i r_i^2 at the last gap
-    void* theta          # (state size,) the dual point
-    void* w_theta        # (p,) its coefficients
+    char* in_ws            # (p,) membership flags of ws
+    Py_ssize_t* active     # (p,) the nonzero coefficients of ws
+    Py_ssize_t* everything # (p,) 0 .. p-1
+    Py_ssize_t* violators  # (p,) features outside ws that fail their KKT condition
+    double* excess         # (p,) how much: |v_j| / l1_j, and a copy to sort
+    double* sorted_excess
+    double* v              # (p,) x_j . (s * theta) / n at the last gap: KKT scores, read by the caller
+    double loss            # sum_i s_i r_i^2 at the last gap
+    void* theta            # (state size,) the dual point
+    void* w_theta          # (p,) its coefficients
 
 
 cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, const floating* m,

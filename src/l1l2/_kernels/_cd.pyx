@@ -24,10 +24,16 @@ generalized linear models via coordinate descent".
 """
 import numpy as np
 
+# Working sets grow by at most max(their size, MIN_GROWTH) features per KKT pass.
+DEF MIN_GROWTH = 100
+
 from cython cimport floating
 from libc.math cimport fabs
-from l1l2._kernels._layout cimport Dense, Gram, layout_t, corr, offset, shift, state_size
-from l1l2._kernels._gap cimport Unpenalised, dual_gap
+from libc.stdlib cimport qsort
+from libc.string cimport memcpy
+from l1l2._kernels._layout cimport (Dense, Gram, layout_t, corr, corr_exact, offset, shift,
+                                    state_size)
+from l1l2._kernels._gap cimport Unpenalised, dual_gap, dual_point
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
 
@@ -76,19 +82,44 @@ cdef inline void recompute_residual(const layout_t* X, const floating* vals, con
                 shift(X, vals, j, w[j], offset(m, j), r)
 
 
-cdef inline Py_ssize_t grow_working_set(Work* work, const floating* l1, bint positive,
-                                        Py_ssize_t p) noexcept nogil:
-    """Add every feature outside the working set whose KKT condition fails (|v_j| > l1_j); count them."""
-    cdef Py_ssize_t j, added = 0
-    cdef double score
+cdef int descending(const void* a, const void* b) noexcept nogil:
+    cdef double x = (<const double*> a)[0], y = (<const double*> b)[0]
+    return (x < y) - (x > y)
+
+
+cdef inline Py_ssize_t grow_working_set(const layout_t* X, const floating* vals, const floating* s,
+                                        const floating* m, const floating* point, const floating* l1,
+                                        bint positive, Py_ssize_t p, Work* work) noexcept nogil:
+    """Score the features outside the working set at the dual point; return how many violate KKT.
+
+    v_j = x_j . (s * point) / n; feature j (w_j = 0) violates when |v_j| > l1_j. The worst violators
+    (largest |v_j| / l1_j) join, at most max(n_ws, MIN_GROWTH) at a time, as celer grows its working
+    sets: a few rounds of cheap sweeps beat one round on a set swollen with near-violators.
+    """
+    cdef Py_ssize_t j, a, n_violators = 0, cap
+    cdef double score, threshold = 0.0, inv_n = 1.0 / X.n
     for j in range(p):
+        if work.in_ws[j]:
+            continue
+        work.v[j] = corr_exact(X, vals, s, offset(m, j), j, point) * inv_n
         score = work.v[j] if positive else fabs(work.v[j])
-        if not work.in_ws[j] and score > l1[j]:
+        if score > l1[j]:      # l1_j > 0 here: features without L1 penalty are always in ws
+            work.violators[n_violators] = j
+            work.excess[n_violators] = score / l1[j]
+            n_violators += 1
+    cap = max(work.n_ws, MIN_GROWTH)
+    if n_violators > cap:
+        memcpy(work.sorted_excess, work.excess, n_violators * sizeof(double))
+        qsort(work.sorted_excess, n_violators, sizeof(double), descending)
+        threshold = work.sorted_excess[cap - 1]
+    for a in range(n_violators):
+        if work.excess[a] >= threshold and cap > 0:
+            j = work.violators[a]
             work.in_ws[j] = 1
             work.ws[work.n_ws] = j
             work.n_ws += 1
-            added += 1
-    return added
+            cap -= 1
+    return n_violators
 
 
 cdef inline Py_ssize_t collect_active(Work* work, const floating* w) noexcept nogil:
@@ -110,9 +141,9 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
 
     The sweeps visit only work.ws (the caller's initial guess: strong-rule survivors, the previous
     support, the unpenalised features). When a sweep over it barely moves the objective, the duality
-    gap over *all* features is computed; its KKT scores name the features that must join the working
-    set (features can only be left out while they satisfy their KKT condition at zero), and once
-    there are none and the gap is at most tol, it certifies convergence.
+    gap of the working-set problem is computed (cheap: only its features); once that is at most tol,
+    one pass scores every other feature: if none fails its KKT condition, the gap is that of the
+    whole problem and certifies convergence; otherwise the worst violators join the working set.
     Between such sweeps, sweeps over the nonzero coefficients alone settle the support's values.
     n_iter counts every sweep.
     """
@@ -125,11 +156,10 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
         t += 1
         if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws) <= tol:
             recompute_residual(X, vals, m, y, w, r, p)
-            gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, p, theta, w_theta,
-                              work.v, &work.loss)
-            # Stop only if no feature outside the working set violates its KKT condition, so the
-            # support is right even where a violator's share of the gap is below tol.
-            if grow_working_set(work, l1, positive, p) == 0 and gap[0] <= tol:
+            gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.ws, work.n_ws, p,
+                              theta, w_theta, work.v, &work.loss)
+            if gap[0] <= tol and grow_working_set(X, vals, s, m, dual_point(r, u, theta), l1,
+                                                   positive, p, work) == 0:
                 n_iter[0] = t
                 return CONVERGED
         n_active = collect_active(work, w)
@@ -139,8 +169,8 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
                 break
     n_iter[0] = t
     recompute_residual(X, vals, m, y, w, r, p)
-    gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, p, theta, w_theta, work.v,
-                      &work.loss)
+    gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.everything, p, p, theta,
+                      w_theta, work.v, &work.loss)
     return CONVERGED if gap[0] <= tol else MAX_ITER
 
 
@@ -169,10 +199,16 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     cdef Py_ssize_t[::1] take = np.empty(max(q, 1), dtype=np.intp)
     cdef Py_ssize_t[::1] ws = np.empty(p, dtype=np.intp)
     cdef Py_ssize_t[::1] active = np.empty(p, dtype=np.intp)
+    cdef Py_ssize_t[::1] everything = np.arange(p, dtype=np.intp)
+    cdef Py_ssize_t[::1] violators = np.empty(p, dtype=np.intp)
+    cdef double[::1] excess = np.empty(p)
+    cdef double[::1] sorted_excess = np.empty(p)
     cdef char[::1] in_ws = np.zeros(p, dtype=np.int8)
     cdef Unpenalised u = Unpenalised(q=q, idx=NULL, gram=NULL, chol=&chol[0], rhs=&rhs[0], take=&take[0])
-    cdef Work work = Work(ws=&ws[0], n_ws=0, in_ws=&in_ws[0], active=&active[0], v=&v_view[0],
-                          loss=0.0, theta=&theta[0], w_theta=&w_theta[0])
+    cdef Work work = Work(ws=&ws[0], n_ws=0, in_ws=&in_ws[0], active=&active[0],
+                          everything=&everything[0], violators=&violators[0], excess=&excess[0],
+                          sorted_excess=&sorted_excess[0], v=&v_view[0], loss=0.0,
+                          theta=&theta[0], w_theta=&w_theta[0])
     if q > 0:
         u.idx = &unpenalised[0]
         u.gram = &unpenalised_gram[0, 0]

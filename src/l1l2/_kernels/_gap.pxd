@@ -98,31 +98,41 @@ cdef inline void project_unpenalised(const layout_t* X, const floating* vals, co
         w_theta[j] += <floating> u.rhs[a]
 
 
+cdef inline const floating* dual_point(const floating* r, Unpenalised* u, floating* theta) noexcept nogil:
+    """The dual point of the last dual_gap: theta if unpenalised features were projected out, else r."""
+    if u.q > 0:
+        return theta
+    return r
+
+
 cdef inline double dual_gap(const layout_t* X, const floating* vals, const floating* s,
                             const floating* m, const floating* y, const floating* w, const floating* r,
                             const floating* l1, const floating* l2, bint positive, Unpenalised* u,
-                            Py_ssize_t p, floating* theta, floating* w_theta, double* v,
-                            double* loss) noexcept nogil:
-    """Return P(w) - D(kappa * theta) (see the module comment).
+                            const Py_ssize_t* features, Py_ssize_t count, Py_ssize_t p,
+                            floating* theta, floating* w_theta, double* v, double* loss) noexcept nogil:
+    """Return P(w) - D(kappa * theta) (see the module comment) over features[:count].
 
+    w must be zero outside those features; the gap is then that of all features as long as the
+    others meet their KKT condition at theta (|v_j| <= l1_j), which the caller checks separately.
     theta, w_theta (the dual point and its coefficients) are work arrays; v[j] is left holding
-    x_j . (s * theta) / n for every feature (the KKT scores) and loss the primal sum_i s_i r_i^2.
+    x_j . (s * theta) / n for the listed features and loss the primal sum_i s_i r_i^2.
     """
-    cdef Py_ssize_t j
+    cdef Py_ssize_t a, j
     cdef double inv_n = 1.0 / X.n, kappa = 1.0, excess, conj = 0.0, pen = 0.0
     cdef double ry, rr, ty, tt
-    cdef const floating* dual_point = r
-    cdef const floating* dual_coef = w
+    cdef const floating* point = r
+    cdef const floating* point_coef = w
     if u.q > 0:
         project_unpenalised(X, vals, s, m, w, r, positive, u, inv_n, p, theta, w_theta)
-        dual_point = theta
-        dual_coef = w_theta
-    for j in range(p):
-        v[j] = corr_exact(X, vals, s, offset(m, j), j, dual_point) * inv_n
+        point, point_coef = theta, w_theta
+    for a in range(count):
+        j = features[a]
+        v[j] = corr_exact(X, vals, s, offset(m, j), j, point) * inv_n
         excess = v[j] if positive else fabs(v[j])
         if l2[j] == 0 and l1[j] > 0 and excess > l1[j]:
             kappa = min(kappa, l1[j] / excess)
-    for j in range(p):
+    for a in range(count):
+        j = features[a]
         pen += l1[j] * fabs(w[j]) + 0.5 * l2[j] * w[j] * w[j]
         if l2[j] > 0:
             excess = (kappa * v[j] if positive else kappa * fabs(v[j])) - l1[j]
@@ -130,7 +140,7 @@ cdef inline double dual_gap(const layout_t* X, const floating* vals, const float
                 conj += excess * excess / (2 * l2[j])
     residual_sums(X, s, y, w, r, p, &ry, &rr)
     ty, tt = ry, rr
-    if dual_point != r:
-        residual_sums(X, s, y, dual_coef, dual_point, p, &ty, &tt)
+    if point != r:
+        residual_sums(X, s, y, point_coef, point, p, &ty, &tt)
     loss[0] = rr
     return (0.5 * inv_n * rr + pen) - (kappa * inv_n * ty - 0.5 * kappa * kappa * inv_n * tt - conj)
