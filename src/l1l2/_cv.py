@@ -1,11 +1,8 @@
 """lasso_cv and enet_cv: K-fold cross-validation over the path, folds in parallel threads."""
-import os
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
-
 import numpy as np
 
 from l1l2 import _validation as v
+from l1l2._parallel import parallel_map
 from l1l2._path import fit_path
 from l1l2._results import CVResult
 from l1l2._warnings import warn_if_not_converged
@@ -107,23 +104,6 @@ def held_out_errors(options, train, test, alphas):
 def run_folds(options, splits, alphas, threads):
     """(n_folds, n_alphas) held-out errors, and the folds' converged flags and relative gaps
     (concatenated); the folds run in `threads` threads."""
-    def one(split):
-        return held_out_errors(options, split[0], split[1], alphas)
-
-    workers = min(len(splits), (os.cpu_count() or 1) if threads == -1 else threads)
-    if workers == 1:
-        results = [one(split) for split in splits]
-    else:
-        with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(one, splits))
+    results = parallel_map(lambda split: held_out_errors(options, *split, alphas), splits, threads)
     errors, converged, gaps = zip(*results)
     return np.array(errors), np.concatenate(converged), np.concatenate(gaps)
-
-
-def single_threaded_blas():
-    """Limit BLAS to one thread while folds run in parallel, if threadpoolctl is installed."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")

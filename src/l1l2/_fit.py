@@ -6,7 +6,8 @@ import numpy as np
 from l1l2 import _validation as v
 from l1l2._kernels._cd import Status, cd_dense, cd_gram
 from l1l2._objectives import enet_objective_from_loss
-from l1l2._prepare import initial_state, prepare_design, prepare_target, use_gram
+from l1l2._parallel import n_workers, parallel_map
+from l1l2._prepare import initial_state, prepare_design, prepare_targets, use_gram
 from l1l2._results import FitResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -16,7 +17,8 @@ FLOAT32_TOL_FLOOR = 1e-6
 
 
 def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False,
-          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
+          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
+          threads=None):
     """Fit the Lasso by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j |w_j|``.
@@ -51,6 +53,9 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
         Covariance mode: run CD on the Gram matrix (X - m)' S (X - m) instead of X, which costs one
         pass of O(n p^2) and then O(p) per coordinate update. "auto" uses it when n > p and the
         expected passes over X (about 10 per fit, per target of a 2-D y) cost more than the Gram.
+    threads : int or None
+        For a 2-D y, the targets are split over this many threads (the kernels release the GIL):
+        None or -1 for all cores, 1 for sequential. Results are identical either way.
 
     Returns
     -------
@@ -85,11 +90,12 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
     """
     return _fit_enet(X, y, alpha, 1.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute)
+                     coef_init=coef_init, precompute=precompute, threads=threads)
 
 
 def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=None, positive=False,
-                penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
+                penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
+                threads=None):
     """Fit the elastic net by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)``
@@ -106,11 +112,11 @@ def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=
     """
     return _fit_enet(X, y, alpha, l1_ratio, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute)
+                     coef_init=coef_init, precompute=precompute, threads=threads)
 
 
 def ridge(X, y, alpha, *, solver="cd", fit_intercept=True, sample_weight=None, penalty_factor=None,
-          tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto"):
+          tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto", threads=None):
     """Fit ridge regression.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``: the elastic net with
@@ -128,11 +134,11 @@ def ridge(X, y, alpha, *, solver="cd", fit_intercept=True, sample_weight=None, p
     v.check_option(solver, "solver", ("cd",))
     return _fit_enet(X, y, alpha, 0.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=False, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute)
+                     coef_init=coef_init, precompute=precompute, threads=threads)
 
 
 def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, penalty_factor,
-              tol, max_iter, coef_init, precompute):
+              tol, max_iter, coef_init, precompute, threads):
     """Validate, prepare X once, run the CD kernel per target, warn once, return a FitResult."""
     X, y = v.check_Xy(X, y)
     n_samples, n_features = X.shape
@@ -145,6 +151,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     tol = v.check_tol(tol)
     max_iter = v.check_max_iter(max_iter)
     precompute = v.check_precompute(precompute)
+    threads = v.check_threads(threads)
     Y = y.reshape(n_samples, -1)
     coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
                                   X.dtype)
@@ -154,10 +161,8 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     gram = use_gram(precompute, n_samples, n_features, n_fits=Y.shape[1])
     design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
     l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
-    fits = []
-    for k in range(Y.shape[1]):
-        solver = Solver(design, prepare_target(design, Y[:, k], fit_intercept), W0[k])
-        fits.append(solver.run(l1, l2, positive, solver.working_set(l1), tol, max_iter))
+    solver = Solver(design, prepare_targets(design, Y, fit_intercept), W0)
+    fits = solver.run(l1, l2, positive, solver.working_set(l1), tol, max_iter, threads)
     objective = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, l1_ratio, factors)
                  for fit in fits]
     # stacklevel 3: this function, then the public function, then the user's line.
@@ -186,40 +191,48 @@ class TargetFit(NamedTuple):
 
 
 class Solver:
-    """Warm-startable coordinate descent on one target: the coefficients and their residual state.
+    """Warm-startable coordinate descent on k targets: their coefficients and residual states.
 
     Internal and mutable (each run continues from the last); results leave it as TargetFit copies.
     """
 
-    def __init__(self, design, target, coef_init):
-        self.design, self.target = design, target
-        self.coef = np.array(coef_init, dtype=design.X.dtype)
-        self.state = initial_state(design, target, self.coef)
+    def __init__(self, design, targets, coef_init):
+        self.design, self.targets = design, targets
+        self.coef = np.array(coef_init, dtype=design.X.dtype, order="C", ndmin=2)
+        self.state = initial_state(design, targets, self.coef)
 
     def working_set(self, l1, scores=None, strong_threshold=None):
-        """Features CD starts on: those without L1 penalty, the current support, and (given the
-        previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
+        """(k, p) flags of the features CD starts on: those without L1 penalty, the current support,
+        and (given the previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
         |score_j| >= strong_threshold_j. The kernel adds any violator it finds later."""
         keep = (l1 == 0) | (self.coef != 0)
         if scores is not None:
             keep |= np.abs(scores) >= strong_threshold
-        return np.flatnonzero(keep).astype(np.intp)
+        return keep.view(np.uint8)
 
-    def run(self, l1, l2, positive, working_set, tol, max_iter):
-        d, t = self.design, self.target
+    def run(self, l1, l2, positive, working_set, tol, max_iter, threads=1):
+        """Run the kernel on every target (rows split over `threads`); a TargetFit per target."""
+        d, t = self.design, self.targets
         if d.X.dtype == np.float32:
             tol = max(tol, FLOAT32_TOL_FLOOR)
-        if d.gram is not None:
-            out = cd_gram(d.gram, t.y, t.yy, d.X.shape[0], self.coef, self.state, d.colsq, l1, l2,
-                          positive, d.unpenalised, d.unpenalised_gram, working_set, max_iter,
-                          tol * t.scale)
-        else:
-            out = cd_dense(d.X, t.y, self.coef, self.state, d.sample_weight, d.offsets, d.colsq,
-                           l1, l2, positive, d.unpenalised, d.unpenalised_gram, working_set,
-                           max_iter, tol * t.scale)
-        status, n_iter, gap, loss, scores = out
-        gap = max(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
-        coef = self.coef.copy()
-        intercept = t.y_mean - d.x_mean @ coef.astype(np.float64)
-        return TargetFit(coef, float(intercept), loss, gap, gap / t.scale, n_iter,
-                         status == Status.CONVERGED, scores)
+        tols = tol * t.scale
+
+        def chunk(rows):
+            if d.gram is not None:
+                return cd_gram(d.gram, t.y[rows], t.yy[rows], d.X.shape[0], self.coef[rows],
+                               self.state[rows], d.colsq, l1, l2, positive, d.unpenalised,
+                               d.unpenalised_gram, working_set[rows], max_iter, tols[rows])
+            return cd_dense(d.X, t.y[rows], self.coef[rows], self.state[rows], d.sample_weight,
+                            d.offsets, d.colsq, l1, l2, positive, d.unpenalised, d.unpenalised_gram,
+                            working_set[rows], max_iter, tols[rows])
+
+        n_targets = self.coef.shape[0]
+        bounds = np.linspace(0, n_targets, n_workers(threads, n_targets) + 1).astype(int)
+        parts = parallel_map(chunk, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])], threads)
+        status, n_iter, gap, loss, scores = (np.concatenate(part) for part in zip(*parts))
+        gap = np.maximum(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
+        intercept = t.y_mean - self.coef.astype(np.float64) @ d.x_mean
+        return [TargetFit(self.coef[k].copy(), float(intercept[k]), float(loss[k]), float(gap[k]),
+                          float(gap[k] / t.scale[k]), int(n_iter[k]), bool(status[k] == Status.CONVERGED),
+                          scores[k])
+                for k in range(n_targets)]

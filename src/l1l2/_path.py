@@ -11,7 +11,7 @@ from l1l2 import _validation as v
 from l1l2._fit import Solver, penalties
 from l1l2._grid import GLMNET_MIN_L1_RATIO, alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
-from l1l2._prepare import prepare_design, prepare_target, use_gram
+from l1l2._prepare import prepare_design, prepare_targets, use_gram
 from l1l2._results import PathResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -110,8 +110,8 @@ def fit_path(X, y, options, alphas=None, weights=None):
     factors = options.penalty_factor
     gram = use_gram(options.precompute, n_samples, n_features, n_fits=N_PATH_FITS)
     design = prepare_design(X, weights, options.fit_intercept, factors, gram=gram)
-    target = prepare_target(design, y, options.fit_intercept)
-    solver = Solver(design, target, np.zeros(n_features, X.dtype))
+    solver = Solver(design, prepare_targets(design, y[:, None], options.fit_intercept),
+                    np.zeros((1, n_features), X.dtype))
     start = solve_unpenalised(solver, factors, options)
     alpha_max = alpha_max_from_scores(start.scores, factors, options.l1_ratio, options.positive)
     if alphas is None:
@@ -138,7 +138,7 @@ def solve_unpenalised(solver, factors, options):
     l1 = np.where(factors > 0, np.finfo(dtype).max, 0).astype(dtype)
     zeros = np.zeros_like(l1)
     return solver.run(l1, zeros, options.positive, solver.working_set(l1), options.tol,
-                      options.max_iter)
+                      options.max_iter)[0]
 
 
 def solve_path(solver, alphas, start, zero_above, options):
@@ -158,7 +158,7 @@ def solve_path(solver, alphas, start, zero_above, options):
             l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
             # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
             working_set = solver.working_set(l1, scores, l1_weight * (2 * alpha - max(previous, alpha)))
-            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter)
+            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter)[0]
         fits.append(fit)
         scores, previous = fit.scores, alpha
         if options.verbose:

@@ -36,12 +36,13 @@ class Design:
 
 
 @dataclass(frozen=True)
-class Target:
-    """One response, centred: what the kernel needs besides the Design."""
-    y: np.ndarray        # (n,) centred response in X's dtype (residual mode) or q = (X - m)' S y_c (Gram)
-    y_mean: float        # weighted mean subtracted (0 without intercept)
-    yy: float            # y_c . (s * y_c)
-    scale: float         # yy / n (> 0): what tol is relative to
+class Targets:
+    """k responses, centred: what the kernel needs besides the Design (one row per target)."""
+    y: np.ndarray        # (k, n) centred responses in X's dtype (residual mode), or (k, p) rows
+                         # q = (X - m)' S y_c (covariance mode)
+    y_mean: np.ndarray   # (k,) weighted means subtracted (0 without intercept)
+    yy: np.ndarray       # (k,) y_c . (s * y_c)
+    scale: np.ndarray    # (k,) yy / n (> 0): what tol is relative to
 
 
 def use_gram(precompute, n_samples, n_features, n_fits):
@@ -132,34 +133,35 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     )
 
 
-def prepare_target(design, y, fit_intercept):
-    """Centre one response (weighted) and, in covariance mode, project it: a Target."""
+def prepare_targets(design, Y, fit_intercept):
+    """Centre the columns of Y (n, k) (weighted) and, in covariance mode, project them: Targets."""
     weights = design.weights64
-    y64 = y.astype(np.float64)
-    n_samples = y.shape[0]
-    y_mean = 0.0
+    n_samples = Y.shape[0]
+    Y64 = Y.astype(np.float64)
+    y_mean = np.zeros(Y.shape[1])
     if fit_intercept:
-        y_mean = (weights @ y64 if weights is not None else y64.sum()) / n_samples
-        y64 = y64 - y_mean
-    weighted = y64 if weights is None else weights * y64
-    yy = float(weighted @ y64)
+        y_mean = (weights @ Y64 if weights is not None else Y64.sum(axis=0)) / n_samples
+        Y64 -= y_mean
+    weighted = Y64 if weights is None else weights[:, None] * Y64
+    yy = np.einsum("ik,ik->k", weighted, Y64)
+    dtype = design.X.dtype
     if design.gram is not None:
         # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
-        xty = design.X.T @ weighted.astype(design.X.dtype) - design.x_mean * weighted.sum()
-        kernel_y = xty.astype(design.X.dtype)
+        xty = design.X.T @ weighted.astype(dtype) - np.outer(design.x_mean, weighted.sum(axis=0))
+        kernel_y = np.ascontiguousarray(xty.T, dtype=dtype)
     else:
-        kernel_y = np.ascontiguousarray(y64, dtype=design.X.dtype)
-    return Target(kernel_y, y_mean, yy, max(yy / n_samples, np.finfo(np.float64).tiny))
+        kernel_y = np.ascontiguousarray(Y64.T, dtype=dtype)
+    return Targets(kernel_y, y_mean, yy, np.maximum(yy / n_samples, np.finfo(np.float64).tiny))
 
 
-def initial_state(design, target, coef):
-    """The kernel's state for coef: r = y_c - (X - m) coef, or g = q - G coef (a new array)."""
-    state = target.y.copy()
+def initial_state(design, targets, coef):
+    """The kernel's states for coef (k, p): rows r = y_c - (X - m) w, or g = q - G w (a new array)."""
+    state = targets.y.copy()
     if np.any(coef):
         if design.gram is not None:
-            state -= design.gram @ coef
+            state -= coef @ design.gram
         else:
-            state -= design.X @ coef
+            state -= coef @ design.X.T
             if design.offsets.size:
-                state += design.offsets @ coef
+                state += (coef @ design.offsets)[:, None]
     return state

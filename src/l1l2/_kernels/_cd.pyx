@@ -180,20 +180,27 @@ cdef inline const floating* optional(const floating[::1] a) noexcept nogil:
 
 
 cdef object run(const layout_t* X, const floating* vals, const floating* s, const floating* m,
-                const floating[::1] y, floating[::1] w, floating[::1] state,
-                const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
-                bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
-                const Py_ssize_t[::1] working_set, int max_iter, double tol):
-    """Allocate the scratch, run cd_body without the GIL, return (status, n_iter, gap, loss, v)."""
-    cdef Py_ssize_t p = w.shape[0], q = unpenalised.shape[0], a
-    cdef int n_iter = 0
-    cdef double gap = 0.0
-    cdef Status status
+                const floating[:, ::1] y, const double[::1] yy, floating[:, ::1] w,
+                floating[:, ::1] state, const floating[::1] colsq, const floating[::1] l1,
+                const floating[::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
+                const double[:, ::1] unpenalised_gram, const unsigned char[:, ::1] working_set, int max_iter,
+                const double[::1] tol):
+    """Allocate the scratch once, run cd_body on each target (row k) without the GIL.
+
+    Returns arrays (status, n_iter, gap, loss, v) with a leading target axis.
+    """
+    cdef Py_ssize_t n_targets = w.shape[0], p = w.shape[1], q = unpenalised.shape[0], j, k
     dtype = np.float32 if floating is float else np.float64
+    status = np.empty(n_targets, dtype=np.intc)
+    n_iter = np.zeros(n_targets, dtype=np.intc)
+    gap = np.zeros(n_targets)
+    loss = np.zeros(n_targets)
+    v = np.zeros((n_targets, p))
+    cdef int[::1] status_view = status, n_iter_view = n_iter
+    cdef double[::1] gap_view = gap, loss_view = loss
+    cdef double[:, ::1] v_view = v
     cdef floating[::1] theta = np.empty(state_size(X) if q > 0 else 1, dtype=dtype)
     cdef floating[::1] w_theta = np.empty(p, dtype=dtype)
-    v = np.zeros(p)
-    cdef double[::1] v_view = v
     cdef double[::1] chol = np.empty(max(q * q, 1))
     cdef double[::1] rhs = np.empty(max(q, 1))
     cdef Py_ssize_t[::1] take = np.empty(max(q, 1), dtype=np.intp)
@@ -207,49 +214,60 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     cdef Unpenalised u = Unpenalised(q=q, idx=NULL, gram=NULL, chol=&chol[0], rhs=&rhs[0], take=&take[0])
     cdef Work work = Work(ws=&ws[0], n_ws=0, in_ws=&in_ws[0], active=&active[0],
                           everything=&everything[0], violators=&violators[0], excess=&excess[0],
-                          sorted_excess=&sorted_excess[0], v=&v_view[0], loss=0.0,
+                          sorted_excess=&sorted_excess[0], v=NULL, loss=0.0,
                           theta=&theta[0], w_theta=&w_theta[0])
+    cdef layout_t target_layout = X[0]
     if q > 0:
         u.idx = &unpenalised[0]
         u.gram = &unpenalised_gram[0, 0]
-    for a in range(working_set.shape[0]):
-        if not in_ws[working_set[a]]:
-            in_ws[working_set[a]] = 1
-            ws[work.n_ws] = working_set[a]
-            work.n_ws += 1
     with nogil:
-        status = cd_body(X, vals, s, m, &y[0], &w[0], &state[0], &colsq[0], &l1[0], &l2[0], positive,
-                         &u, p, max_iter, tol, &work, &n_iter, &gap)
-    return Status(status), n_iter, gap, work.loss, v
+        for k in range(n_targets):
+            if layout_t is Gram:
+                target_layout.yy = yy[k]
+            work.n_ws = 0
+            for j in range(p):
+                in_ws[j] = working_set[k, j]
+                if in_ws[j]:
+                    ws[work.n_ws] = j
+                    work.n_ws += 1
+            work.v = &v_view[k, 0]
+            status_view[k] = cd_body(&target_layout, vals, s, m, &y[k, 0], &w[k, 0], &state[k, 0],
+                                     &colsq[0], &l1[0], &l2[0], positive, &u, p, max_iter, tol[k],
+                                     &work, &n_iter_view[k], &gap_view[k])
+            loss_view[k] = work.loss
+    return status, n_iter, gap, loss, v
 
 
-def cd_dense(const floating[::1, :] X, const floating[::1] y, floating[::1] w, floating[::1] r,
-             const floating[::1] sample_weight, const floating[::1] offsets,
+def cd_dense(const floating[::1, :] X, const floating[:, ::1] y, floating[:, ::1] w,
+             floating[:, ::1] r, const floating[::1] sample_weight, const floating[::1] offsets,
              const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
              bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
-             const Py_ssize_t[::1] working_set, int max_iter, double tol):
-    """Run CD on Fortran-ordered dense X; update w and the residual r in place.
+             const unsigned char[:, ::1] working_set, int max_iter, const double[::1] tol):
+    """Run CD on Fortran-ordered dense X for k targets; update w and the residuals r in place.
 
-    y is the centred target, r = y - (X - offsets) w on entry. sample_weight and offsets may be empty
-    (unit weights, no centring); unpenalised lists the features with l1 = l2 = 0 and
-    unpenalised_gram their (q, q) weighted centred Gram / n; working_set the features to start
-    from (it grows as needed). Returns (status, n_iter, gap, loss = sum_i s_i r_i^2, v = KKT scores).
+    Row k of y is a centred target, of r its residual y_k - (X - offsets) w_k on entry, of w its
+    coefficients; sample_weight and offsets may be empty (unit weights, no centring); unpenalised
+    lists the features with l1 = l2 = 0 and unpenalised_gram their (q, q) weighted centred Gram / n;
+    working_set (k, p) flags the features each target starts from (the set grows as needed); tol
+    (k,) the absolute gap tolerances. Returns arrays (status, n_iter, gap, loss = sum_i s_i r_i^2,
+    v = KKT scores (k, p)).
     """
     cdef Dense layout = Dense(n=X.shape[0], ld=X.shape[0])
-    return run(&layout, &X[0, 0], optional(sample_weight), optional(offsets), y, w, r, colsq, l1, l2,
-               positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
+    cdef double[::1] unused_yy = np.zeros(0)     # residual mode has the residual itself
+    return run(&layout, &X[0, 0], optional(sample_weight), optional(offsets), y, unused_yy, w, r,
+               colsq, l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
 
 
-def cd_gram(const floating[::1, :] G, const floating[::1] Xty, double yy, Py_ssize_t n_samples,
-            floating[::1] w, floating[::1] g, const floating[::1] colsq, const floating[::1] l1,
-            const floating[::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
-            const double[:, ::1] unpenalised_gram, const Py_ssize_t[::1] working_set,
-            int max_iter, double tol):
-    """Run CD in covariance mode; update w and g = Xty - G w in place.
+def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[::1] yy,
+            Py_ssize_t n_samples, floating[:, ::1] w, floating[:, ::1] g, const floating[::1] colsq,
+            const floating[::1] l1, const floating[::1] l2, bint positive,
+            const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
+            const unsigned char[:, ::1] working_set, int max_iter, const double[::1] tol):
+    """Run CD in covariance mode for k targets; update w and g = Xty - G w in place.
 
-    G = (X - m)' S (X - m) and Xty = (X - m)' S y_c (weights and centring folded in), yy = y_c' S y_c.
-    Other arguments and the return value as in cd_dense.
+    G = (X - m)' S (X - m), row k of Xty = (X - m)' S y_k (weights and centring folded in),
+    yy[k] = y_k' S y_k (centred). Other arguments and the return value as in cd_dense.
     """
-    cdef Gram layout = Gram(n=n_samples, p=G.shape[0], ld=G.shape[0], yy=yy)
-    return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, w, g, colsq,
-               l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
+    cdef Gram layout = Gram(n=n_samples, p=G.shape[0], ld=G.shape[0], yy=0.0)
+    return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, yy, w, g,
+               colsq, l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)

@@ -1,0 +1,32 @@
+"""Threads over independent problems (targets, folds); the kernels release the GIL."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
+
+def n_workers(threads, n_tasks):
+    """threads: -1 for all cores, else a count; never more workers than tasks."""
+    cores = os.cpu_count() or 1
+    return max(1, min(n_tasks, cores if threads == -1 else threads))
+
+
+def parallel_map(function, items, threads):
+    """[function(item) for item in items], in up to `threads` threads, in order.
+
+    While several threads run, BLAS is held to one thread each (if threadpoolctl is installed), so
+    the cores are not oversubscribed; the results do not depend on the number of threads.
+    """
+    items = list(items)
+    workers = n_workers(threads, len(items))
+    if workers == 1:
+        return [function(item) for item in items]
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
+def single_threaded_blas():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
