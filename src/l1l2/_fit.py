@@ -163,11 +163,9 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
     solver = Solver(design, prepare_targets(design, Y, fit_intercept), W0)
     fits = solver.run(l1, l2, positive, solver.working_set(l1), tol, max_iter, threads)
-    objective = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, l1_ratio, factors)
-                 for fit in fits]
+    objective = enet_objective_from_loss(fits.loss, n_samples, fits.coef, alpha, l1_ratio, factors)
     # stacklevel 3: this function, then the public function, then the user's line.
-    warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits], tol,
-                          max_iter, stacklevel=3)
+    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=3)
     return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=l1_ratio, loss="squared",
                                   one_target=y.ndim == 1)
 
@@ -178,22 +176,37 @@ def penalties(alpha, l1_ratio, factors, dtype):
             (alpha * (1 - l1_ratio) * factors).astype(dtype))
 
 
+class Fits(NamedTuple):
+    """The kernel's answers, one row per target (one target: TargetFit, from ``fits.target(k)``)."""
+    coef: np.ndarray           # (k, p)
+    intercept: np.ndarray      # (k,)
+    loss: np.ndarray           # (k,) sum_i s_i r_i^2 at coef
+    dual_gap: np.ndarray       # (k,)
+    relative_gap: np.ndarray   # (k,) dual_gap / (sum_i s_i y_c,i^2 / n): what tol is compared with
+    n_iter: np.ndarray         # (k,)
+    converged: np.ndarray      # (k,)
+    scores: np.ndarray         # (k, p) x_j . (s * r) / n: KKT scores, strong-rule input
+
+    def target(self, k):
+        return TargetFit(*(field[k] for field in self))
+
+
 class TargetFit(NamedTuple):
-    """The kernel's answer for one target at one alpha."""
+    """One row of Fits: the same fields for a single target."""
     coef: np.ndarray
     intercept: float
-    loss: float               # sum_i s_i r_i^2 at coef
+    loss: float
     dual_gap: float
-    relative_gap: float       # dual_gap / (sum_i s_i y_c,i^2 / n): what tol is compared with
+    relative_gap: float
     n_iter: int
     converged: bool
-    scores: np.ndarray        # x_j . (s * r) / n for every feature: KKT scores, strong-rule input
+    scores: np.ndarray
 
 
 class Solver:
     """Warm-startable coordinate descent on k targets: their coefficients and residual states.
 
-    Internal and mutable (each run continues from the last); results leave it as TargetFit copies.
+    Internal and mutable (each run continues from the last); results leave it as Fits copies.
     """
 
     def __init__(self, design, targets, coef_init):
@@ -211,7 +224,7 @@ class Solver:
         return keep.view(np.uint8)
 
     def run(self, l1, l2, positive, working_set, tol, max_iter, threads=1):
-        """Run the kernel on every target (rows split over `threads`); a TargetFit per target."""
+        """Run the kernel on every target (rows split over `threads`): Fits."""
         d, t = self.design, self.targets
         if d.X.dtype == np.float32:
             tol = max(tol, FLOAT32_TOL_FLOOR)
@@ -232,7 +245,5 @@ class Solver:
         status, n_iter, gap, loss, scores = (np.concatenate(part) for part in zip(*parts))
         gap = np.maximum(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
         intercept = t.y_mean - self.coef.astype(np.float64) @ d.x_mean
-        return [TargetFit(self.coef[k].copy(), float(intercept[k]), float(loss[k]), float(gap[k]),
-                          float(gap[k] / t.scale[k]), int(n_iter[k]), bool(status[k] == Status.CONVERGED),
-                          scores[k])
-                for k in range(n_targets)]
+        return Fits(self.coef.copy(), intercept, loss, gap, gap / t.scale, n_iter.astype(np.int64),
+                    status == Status.CONVERGED, scores)

@@ -10,13 +10,14 @@ import numpy as np
 
 
 def enet_penalty(coef, alpha, l1_ratio, penalty_factor):
+    """The penalty of coef (p,), or of each row of coef (k, p)."""
     coef = np.asarray(coef, dtype=np.float64)
-    return alpha * float(np.sum(penalty_factor * (l1_ratio * np.abs(coef)
-                                                  + 0.5 * (1 - l1_ratio) * coef * coef)))
+    return alpha * ((l1_ratio * np.abs(coef) + 0.5 * (1 - l1_ratio) * coef * coef) @ penalty_factor)
 
 
 def enet_objective_from_loss(loss, n_samples, coef, alpha, l1_ratio, penalty_factor):
-    """The objective from loss = sum_i s_i r_i^2 (weights normalised to sum to n)."""
+    """The objective from loss = sum_i s_i r_i^2 (weights normalised to sum to n); vectorised over
+    targets when loss is (k,) and coef (k, p)."""
     return 0.5 * loss / n_samples + enet_penalty(coef, alpha, l1_ratio, penalty_factor)
 
 

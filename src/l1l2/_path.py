@@ -138,7 +138,7 @@ def solve_unpenalised(solver, factors, options):
     l1 = np.where(factors > 0, np.finfo(dtype).max, 0).astype(dtype)
     zeros = np.zeros_like(l1)
     return solver.run(l1, zeros, options.positive, solver.working_set(l1), options.tol,
-                      options.max_iter)[0]
+                      options.max_iter).target(0)
 
 
 def solve_path(solver, alphas, start, zero_above, options):
@@ -158,7 +158,7 @@ def solve_path(solver, alphas, start, zero_above, options):
             l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
             # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
             working_set = solver.working_set(l1, scores, l1_weight * (2 * alpha - max(previous, alpha)))
-            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter)[0]
+            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter).target(0)
         fits.append(fit)
         scores, previous = fit.scores, alpha
         if options.verbose:

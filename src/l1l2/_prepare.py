@@ -137,21 +137,21 @@ def prepare_targets(design, Y, fit_intercept):
     """Centre the columns of Y (n, k) (weighted) and, in covariance mode, project them: Targets."""
     weights = design.weights64
     n_samples = Y.shape[0]
-    Y64 = Y.astype(np.float64)
-    y_mean = np.zeros(Y.shape[1])
+    rows = np.array(Y.T, dtype=np.float64, order="C")     # (k, n): a target per row, one copy
+    y_mean = np.zeros(rows.shape[0])
     if fit_intercept:
-        y_mean = (weights @ Y64 if weights is not None else Y64.sum(axis=0)) / n_samples
-        Y64 -= y_mean
-    weighted = Y64 if weights is None else weights[:, None] * Y64
-    yy = np.einsum("ik,ik->k", weighted, Y64)
+        y_mean = (rows @ weights if weights is not None else rows.sum(axis=1)) / n_samples
+        rows -= y_mean[:, None]
+    weighted = rows if weights is None else rows * weights
+    yy = np.einsum("kn,kn->k", weighted, rows)
     dtype = design.X.dtype
     if design.gram is not None:
         # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
-        xty = design.X.T @ weighted.astype(dtype) - np.outer(design.x_mean, weighted.sum(axis=0))
-        kernel_y = np.ascontiguousarray(xty.T, dtype=dtype)
+        kernel_y = weighted.astype(dtype) @ design.X - np.outer(weighted.sum(axis=1), design.x_mean)
     else:
-        kernel_y = np.ascontiguousarray(Y64.T, dtype=dtype)
-    return Targets(kernel_y, y_mean, yy, np.maximum(yy / n_samples, np.finfo(np.float64).tiny))
+        kernel_y = rows
+    return Targets(np.ascontiguousarray(kernel_y, dtype=dtype), y_mean, yy,
+                   np.maximum(yy / n_samples, np.finfo(np.float64).tiny))
 
 
 def initial_state(design, targets, coef):

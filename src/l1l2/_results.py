@@ -36,20 +36,18 @@ class FitResult:
 
     @classmethod
     def from_targets(cls, fits, objective, *, alpha, l1_ratio, loss, one_target):
-        """Stack per-target fits (each with coef, intercept, dual_gap, n_iter, converged)."""
-        def column(values, dtype):
-            values = np.asarray(values, dtype=dtype)
+        """From per-target arrays (fits: coef (k, p), intercept, dual_gap, n_iter, converged (k,))."""
+        def squeeze(values):
             return values[0].item() if one_target else values
 
-        coef = np.stack([fit.coef for fit in fits])
         return cls(
-            coef=coef[0] if one_target else coef,
-            intercept=column([fit.intercept for fit in fits], np.float64),
+            coef=fits.coef[0] if one_target else fits.coef,
+            intercept=squeeze(np.asarray(fits.intercept, dtype=np.float64)),
             alpha=alpha, l1_ratio=l1_ratio, loss=loss,
-            objective=column(objective, np.float64),
-            dual_gap=column([fit.dual_gap for fit in fits], np.float64),
-            n_iter=column([fit.n_iter for fit in fits], np.int64),
-            converged=column([fit.converged for fit in fits], bool),
+            objective=squeeze(np.asarray(objective, dtype=np.float64)),
+            dual_gap=None if fits.dual_gap is None else squeeze(np.asarray(fits.dual_gap, np.float64)),
+            n_iter=squeeze(np.asarray(fits.n_iter, dtype=np.int64)),
+            converged=squeeze(np.asarray(fits.converged, dtype=bool)),
         )
 
     def __reduce__(self):
