@@ -3,7 +3,8 @@ import numpy as np
 
 from l1l2 import _validation as v
 from l1l2._parallel import parallel_map
-from l1l2._path import fit_path
+from l1l2._path import N_PATH_FITS, fit_path
+from l1l2._prepare import Moments, design_from_moments, use_gram
 from l1l2._results import CVResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -68,8 +69,9 @@ def _cv(X, y, l1_ratio, *, cv, random_state, threads, **path_args):
     cv = v.check_cv(cv, options.X.shape[0], random_state)
     threads = v.check_threads(threads)
     splits, fold_ids = kfold(options.X.shape[0], cv, random_state) if isinstance(cv, int) else cv
-    path, fits = fit_path(options.X, options.y, options)
-    fold_errors, fold_converged, fold_gaps = run_folds(options, splits, path.alphas, threads)
+    full, folds = shared_gram_designs(options, splits, fold_ids)
+    path, fits = fit_path(options.X, options.y, options, prepared=full)
+    fold_errors, fold_converged, fold_gaps = run_folds(options, splits, folds, path.alphas, threads)
     # stacklevel 3: this function, then the public function, then the user's line.
     warn_if_not_converged(np.concatenate([path.converged, fold_converged]),
                           np.concatenate([[fit.relative_gap for fit in fits], fold_gaps]),
@@ -88,22 +90,48 @@ def kfold(n_samples, n_folds, random_state):
     return folds, fold_ids
 
 
-def held_out_errors(options, train, test, alphas):
+def shared_gram_designs(options, splits, fold_ids):
+    """Covariance-mode (Design, Targets) of the full data and of every training fold, from one pass.
+
+    When the folds partition the rows and covariance mode is chosen, the Moments (X'SX, X's, ...)
+    of each held-out part are summed for the full data, and each training fold's are the full ones
+    minus its held-out part: one Gram's worth of work for all K + 1 paths, not K + 1 Grams.
+    Returns (None, [None] * K) where that does not apply, and None for any design whose centring
+    would lose too many digits (those are built from the rows instead).
+    """
+    X, n_folds = options.X, len(splits)
+    partition = (np.all(fold_ids >= 0) and sum(test.size for _, test in splits) == X.shape[0]
+                 and all(train.size + test.size == X.shape[0] for train, test in splits))
+    n_train = min(train.size for train, _ in splits)
+    if not partition or not use_gram(options.precompute, n_train, X.shape[1], N_PATH_FITS):
+        return None, [None] * n_folds
+    raw = options.raw_weight
+    held_out = [Moments.of(X[test], options.y[test], None if raw is None else raw[test])
+                for _, test in splits]
+    total = sum(held_out[1:], held_out[0])
+    build = lambda moments: design_from_moments(moments, options.fit_intercept,
+                                                options.penalty_factor, X.dtype)
+    return build(total), [build(total - part) for part in held_out]
+
+
+def held_out_errors(options, train, test, prepared, alphas):
     """Weighted mean squared error on the test rows of the path fitted on the train rows, per alpha,
     with the path's converged flags and relative gaps."""
     raw = options.raw_weight
     train_weights = None if raw is None else v.check_sample_weight(raw[train], train.size)
-    path, fits = fit_path(options.X[train], options.y[train], options, alphas=alphas,
-                          weights=train_weights)
+    X_train = options.X[train] if prepared is None else None
+    path, fits = fit_path(X_train, options.y[train], options, alphas=alphas, weights=train_weights,
+                          prepared=prepared)
     residual = options.y[test][:, None] - path.predict(options.X[test])
     test_weights = np.ones(test.size) if raw is None else raw[test]
     return (test_weights @ residual**2 / test_weights.sum(), path.converged,
             np.array([fit.relative_gap for fit in fits]))
 
 
-def run_folds(options, splits, alphas, threads):
+def run_folds(options, splits, prepared, alphas, threads):
     """(n_folds, n_alphas) held-out errors, and the folds' converged flags and relative gaps
     (concatenated); the folds run in `threads` threads."""
-    results = parallel_map(lambda split: held_out_errors(options, *split, alphas), splits, threads)
+    results = parallel_map(lambda k: held_out_errors(options, *splits[k], prepared[k], alphas),
+                           range(len(splits)), threads)
     errors, converged, gaps = zip(*results)
     return np.array(errors), np.concatenate(converged), np.concatenate(gaps)

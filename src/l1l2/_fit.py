@@ -211,7 +211,7 @@ class Solver:
 
     def __init__(self, design, targets, coef_init):
         self.design, self.targets = design, targets
-        self.coef = np.array(coef_init, dtype=design.X.dtype, order="C", ndmin=2)
+        self.coef = np.array(coef_init, dtype=design.dtype, order="C", ndmin=2)
         self.state = initial_state(design, targets, self.coef)
 
     def working_set(self, l1, scores=None, strong_threshold=None):
@@ -226,13 +226,13 @@ class Solver:
     def run(self, l1, l2, positive, working_set, tol, max_iter, threads=1):
         """Run the kernel on every target (rows split over `threads`): Fits."""
         d, t = self.design, self.targets
-        if d.X.dtype == np.float32:
+        if d.dtype == np.float32:
             tol = max(tol, FLOAT32_TOL_FLOOR)
         tols = tol * t.scale
 
         def chunk(rows):
             if d.gram is not None:
-                return cd_gram(d.gram, t.y[rows], t.yy[rows], d.X.shape[0], self.coef[rows],
+                return cd_gram(d.gram, t.y[rows], t.yy[rows], d.n_samples, self.coef[rows],
                                self.state[rows], d.colsq, l1, l2, positive, d.unpenalised,
                                d.unpenalised_gram, working_set[rows], max_iter, tols[rows])
             return cd_dense(d.X, t.y[rows], self.coef[rows], self.state[rows], d.sample_weight,

@@ -100,18 +100,21 @@ def _path(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, s
     return path
 
 
-def fit_path(X, y, options, alphas=None, weights=None):
+def fit_path(X, y, options, alphas=None, weights=None, prepared=None):
     """The path of validated data: (PathResult, TargetFits).
 
-    alphas (decreasing) and weights (normalised) override the options' (cross-validation folds).
+    alphas (decreasing) and weights (normalised) override the options' (cross-validation folds);
+    prepared = (Design, Targets) already built (from Moments) replaces X, y and weights.
     """
-    n_samples, n_features = X.shape
-    weights = options.sample_weight if weights is None else weights
     factors = options.penalty_factor
-    gram = use_gram(options.precompute, n_samples, n_features, n_fits=N_PATH_FITS)
-    design = prepare_design(X, weights, options.fit_intercept, factors, gram=gram)
-    solver = Solver(design, prepare_targets(design, y[:, None], options.fit_intercept),
-                    np.zeros((1, n_features), X.dtype))
+    if prepared is None:
+        weights = options.sample_weight if weights is None else weights
+        gram = use_gram(options.precompute, X.shape[0], X.shape[1], n_fits=N_PATH_FITS)
+        design = prepare_design(X, weights, options.fit_intercept, factors, gram=gram)
+        prepared = design, prepare_targets(design, y[:, None], options.fit_intercept)
+    design, targets = prepared
+    n_samples, n_features = design.n_samples, design.colsq.shape[0]
+    solver = Solver(design, targets, np.zeros((1, n_features), design.dtype))
     start = solve_unpenalised(solver, factors, options)
     alpha_max = alpha_max_from_scores(start.scores, factors, options.l1_ratio, options.positive)
     if alphas is None:
@@ -134,7 +137,7 @@ def solve_unpenalised(solver, factors, options):
     Its KKT scores are exact (the gap projects the residual off the unpenalised columns), so they
     give alpha_max, and the fit is the path's warm start.
     """
-    dtype = solver.design.X.dtype
+    dtype = solver.design.dtype
     l1 = np.where(factors > 0, np.finfo(dtype).max, 0).astype(dtype)
     zeros = np.zeros_like(l1)
     return solver.run(l1, zeros, options.positive, solver.working_set(l1), options.tol,
@@ -146,7 +149,7 @@ def solve_path(solver, alphas, start, zero_above, options):
 
     start is the unpenalised fit, which is also the solution at every alpha >= zero_above.
     """
-    dtype = solver.design.X.dtype
+    dtype = solver.design.dtype
     l1_weight = options.l1_ratio * options.penalty_factor
     scores, previous = start.scores, alphas[0]
     fits = []

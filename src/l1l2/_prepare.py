@@ -21,7 +21,9 @@ MAX_MEAN_OVER_SD = 100.0
 @dataclass(frozen=True)
 class Design:
     """What every target and every alpha of a fit share: X in kernel form and its statistics."""
-    X: np.ndarray                 # (n, p) Fortran-ordered float32/float64
+    X: np.ndarray | None          # (n, p) Fortran-ordered float32/float64; None if built from Moments
+    n_samples: int
+    dtype: np.dtype
     sample_weight: np.ndarray     # (n,) in X's dtype, summing to n; empty for unit weights
     offsets: np.ndarray           # (p,) weighted column means in X's dtype; empty without intercept
     x_mean: np.ndarray            # (p,) float64 weighted column means (zeros without intercept)
@@ -122,7 +124,7 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
         sub = centred.T @ (centred if sample_weight is None else centred * sample_weight[:, None])
     empty = np.empty(0, dtype=dtype)
     return Design(
-        X=X,
+        X=X, n_samples=X.shape[0], dtype=dtype,
         sample_weight=empty if sample_weight is None else sample_weight.astype(dtype),
         offsets=means.astype(dtype) if fit_intercept else empty,
         x_mean=means,
@@ -144,7 +146,7 @@ def prepare_targets(design, Y, fit_intercept):
         rows -= y_mean[:, None]
     weighted = rows if weights is None else rows * weights
     yy = np.einsum("kn,kn->k", weighted, rows)
-    dtype = design.X.dtype
+    dtype = design.dtype
     if design.gram is not None:
         # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
         kernel_y = weighted.astype(dtype) @ design.X - np.outer(weighted.sum(axis=1), design.x_mean)
@@ -165,3 +167,64 @@ def initial_state(design, targets, coef):
             if design.offsets.size:
                 state += (coef @ design.offsets)[:, None]
     return state
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Weighted sums over a set of rows, all that covariance mode needs; they add and subtract, so
+    the moments of a training fold are those of all rows minus those of its held-out rows."""
+    n: int             # rows
+    weight: float      # sum_i s_i
+    x: np.ndarray      # (p,) X' s
+    xx: np.ndarray     # (p, p) X' S X
+    y: float           # sum_i s_i y_i
+    xy: np.ndarray     # (p,) X' S y
+    yy: float          # sum_i s_i y_i^2
+
+    @classmethod
+    def of(cls, X, y, weights):
+        """Moments of the rows of X, y with raw weights (None: unit)."""
+        s = np.ones(X.shape[0]) if weights is None else weights
+        y = y.astype(np.float64)
+        sx = X if weights is None else X * weights[:, None].astype(X.dtype)
+        return cls(X.shape[0], float(s.sum()), s @ X, (X.T @ sx).astype(np.float64),
+                   float(s @ y), X.T @ (s * y), float(s @ (y * y)))
+
+    def __add__(self, other):
+        return Moments(*(a + b for a, b in zip(astuple_shallow(self), astuple_shallow(other))))
+
+    def __sub__(self, other):
+        return Moments(*(a - b for a, b in zip(astuple_shallow(self), astuple_shallow(other))))
+
+
+def astuple_shallow(moments):
+    return tuple(getattr(moments, f) for f in Moments.__dataclass_fields__)
+
+
+def design_from_moments(moments, fit_intercept, penalty, dtype):
+    """(Design, Targets) in covariance mode from Moments, or None where centring them would cancel
+    too many digits (means beyond MAX_MEAN_OVER_SD standard deviations): then build from the rows."""
+    n, weight = moments.n, moments.weight
+    to_n = n / weight                       # weights normalised to sum to n
+    x_mean = moments.x / weight if fit_intercept else np.zeros_like(moments.x)
+    y_mean = moments.y / weight if fit_intercept else 0.0
+    G = to_n * (moments.xx - weight * np.outer(x_mean, x_mean))
+    yy = to_n * (moments.yy - weight * y_mean * y_mean)
+    colsq = np.diag(G) / n
+    if fit_intercept and (np.any(x_mean**2 > MAX_MEAN_OVER_SD**2 * np.maximum(colsq, 0))
+                          or y_mean**2 > MAX_MEAN_OVER_SD**2 * max(yy / n, 0)):
+        return None
+    colsq = np.where(colsq <= 1e-20 * np.diag(moments.xx) * to_n / n, 0.0, colsq)
+    unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
+    empty = np.empty(0, dtype=dtype)
+    design = Design(
+        X=None, n_samples=n, dtype=np.dtype(dtype), sample_weight=empty,
+        offsets=x_mean.astype(dtype) if fit_intercept else empty, x_mean=x_mean,
+        colsq=colsq.astype(dtype), unpenalised=unpenalised,
+        unpenalised_gram=np.ascontiguousarray(G[np.ix_(unpenalised, unpenalised)]) / n,
+        gram=np.asfortranarray(G, dtype=dtype),
+    )
+    xty = to_n * (moments.xy - moments.x * y_mean)       # (X - m)' S (y - y_mean)
+    targets = Targets(np.ascontiguousarray(xty[None, :], dtype=dtype), np.array([y_mean]),
+                      np.array([yy]), np.array([max(yy / n, np.finfo(np.float64).tiny)]))
+    return design, targets
