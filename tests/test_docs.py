@@ -3,13 +3,18 @@ import doctest
 import pathlib
 import re
 
+import pytest
+
+import l1l2._cv
 import l1l2._fit
+import l1l2._path
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_docstring_examples():
-    assert doctest.testmod(l1l2._fit).failed == 0
+@pytest.mark.parametrize("module", [l1l2._fit, l1l2._path, l1l2._cv], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0
 
 
 def test_readme_usage_example_runs():
