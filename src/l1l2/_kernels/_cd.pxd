@@ -21,6 +21,8 @@ cdef struct Work:
     double loss            # sum_i s_i r_i^2 at the last gap
     void* theta            # (state size,) the dual point
     void* w_theta          # (p,) its coefficients
+    void* w_before         # (p,) coefficients of the active features before their sweeps
+    void* saved            # (p,) scratch of catch_up
 
 
 cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, const floating* m,

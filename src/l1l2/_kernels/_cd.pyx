@@ -31,8 +31,8 @@ from cython cimport floating
 from libc.math cimport fabs
 from libc.stdlib cimport qsort
 from libc.string cimport memcpy
-from l1l2._kernels._layout cimport (Dense, Gram, layout_t, corr, corr_exact, offset, shift,
-                                    state_size)
+from l1l2._kernels._layout cimport (Dense, Gram, layout_t, catch_up, corr, corr_exact, offset,
+                                    shift, shift_within, state_size)
 from l1l2._kernels._gap cimport Unpenalised, dual_gap, dual_point
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
@@ -40,8 +40,12 @@ from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 cdef inline double sweep(const layout_t* X, const floating* vals, const floating* s, const floating* m,
                          floating* w, floating* r, const floating* colsq, const floating* l1,
                          const floating* l2, bint positive, floating inv_n,
-                         const Py_ssize_t* features, Py_ssize_t count) noexcept nogil:
-    """Update w_j for j in features[:count] in turn; return the epoch's objective decrease bound."""
+                         const Py_ssize_t* features, Py_ssize_t count, bint within) noexcept nogil:
+    """Update w_j for j in features[:count] in turn; return the sweep's objective decrease bound.
+
+    within: keep the state right only where these features read it (see shift_within; the caller
+    then calls catch_up).
+    """
     cdef Py_ssize_t a, j
     cdef floating w_old, z, delta, m_j
     cdef double decrease = 0.0
@@ -60,7 +64,10 @@ cdef inline double sweep(const layout_t* X, const floating* vals, const floating
             w[j] = soft_threshold(z, l1[j]) / (colsq[j] + l2[j])
         delta = w[j] - w_old
         if delta != 0:
-            shift(X, vals, j, delta, m_j, r)
+            if within:
+                shift_within(X, vals, j, delta, m_j, r, features, count)
+            else:
+                shift(X, vals, j, delta, m_j, r)
             # the coordinate's objective falls by at least (colsq + l2)/2 delta^2 (strong convexity)
             decrease += 0.5 * (colsq[j] + l2[j]) * delta * delta
     return decrease
@@ -122,12 +129,15 @@ cdef inline Py_ssize_t grow_working_set(const layout_t* X, const floating* vals,
     return n_violators
 
 
-cdef inline Py_ssize_t collect_active(Work* work, const floating* w) noexcept nogil:
-    """work.active = the working-set features with a nonzero coefficient; return their number."""
+cdef inline Py_ssize_t collect_active(Work* work, const floating* w,
+                                      floating* w_before) noexcept nogil:
+    """work.active = the working-set features with a nonzero coefficient, w_before their values;
+    return their number."""
     cdef Py_ssize_t a, n_active = 0
     for a in range(work.n_ws):
         if w[work.ws[a]] != 0:
             work.active[n_active] = work.ws[a]
+            w_before[n_active] = w[work.ws[a]]
             n_active += 1
     return n_active
 
@@ -151,10 +161,12 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
     cdef floating inv_n = <floating> (1.0 / X.n)
     cdef floating* theta = <floating*> work.theta
     cdef floating* w_theta = <floating*> work.w_theta
+    cdef floating* w_before = <floating*> work.w_before
+    cdef floating* saved = <floating*> work.saved
     cdef int t = 0
     while t < max_iter:
         t += 1
-        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws) <= tol:
+        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws, False) <= tol:
             recompute_residual(X, vals, m, y, w, r, p)
             gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.ws, work.n_ws, p,
                               theta, w_theta, work.v, &work.loss)
@@ -162,11 +174,13 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
                                                    positive, p, work) == 0:
                 n_iter[0] = t
                 return CONVERGED
-        n_active = collect_active(work, w)
+        n_active = collect_active(work, w, w_before)
         while n_active > 0 and t < max_iter:
             t += 1
-            if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.active, n_active) <= tol:
+            if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.active, n_active,
+                     True) <= tol:
                 break
+        catch_up(X, vals, m, w, w_before, r, work.active, n_active, saved)
     n_iter[0] = t
     recompute_residual(X, vals, m, y, w, r, p)
     gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.everything, p, p, theta,
@@ -201,6 +215,8 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     cdef double[:, ::1] v_view = v
     cdef floating[::1] theta = np.empty(state_size(X) if q > 0 else 1, dtype=dtype)
     cdef floating[::1] w_theta = np.empty(p, dtype=dtype)
+    cdef floating[::1] w_before = np.empty(p, dtype=dtype)
+    cdef floating[::1] saved = np.empty(p, dtype=dtype)
     cdef double[::1] chol = np.empty(max(q * q, 1))
     cdef double[::1] rhs = np.empty(max(q, 1))
     cdef Py_ssize_t[::1] take = np.empty(max(q, 1), dtype=np.intp)
@@ -215,7 +231,8 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     cdef Work work = Work(ws=&ws[0], n_ws=0, in_ws=&in_ws[0], active=&active[0],
                           everything=&everything[0], violators=&violators[0], excess=&excess[0],
                           sorted_excess=&sorted_excess[0], v=NULL, loss=0.0,
-                          theta=&theta[0], w_theta=&w_theta[0])
+                          theta=&theta[0], w_theta=&w_theta[0], w_before=&w_before[0],
+                          saved=&saved[0])
     cdef layout_t target_layout = X[0]
     if q > 0:
         u.idx = &unpenalised[0]

@@ -7,6 +7,8 @@
 #   shift(X, vals, j, delta, m_j, r)   r -= delta * (x_j - m_j)
 #   residual_sums(X, s, y, w, r, ...)  r . (s * y) and r . (s * r), for the duality gap
 #   state_size(X)                      the length of r
+#   shift_within / catch_up            a cheaper shift while sweeps visit only a few features
+#                                      (Gram: only their entries of g), and the update of the rest
 # Layout structs carry no dtype (Cython has no generic structs): the values pointer travels beside them.
 # s = NULL means unit weights; m_j = 0 means no centring.
 #
@@ -120,3 +122,37 @@ cdef inline void residual_sums(const layout_t* X, const floating* s, const float
             wg += <double> w[j] * r[j]
         yr[0] = X.yy - wq
         rr[0] = yr[0] - wg
+
+
+cdef inline void shift_within(const layout_t* X, const floating* vals, Py_ssize_t j, floating delta,
+                              floating m_j, floating* r, const Py_ssize_t* subset,
+                              Py_ssize_t count) noexcept nogil:
+    """shift, where only the state entries a sweep over subset reads need to be right.
+
+    Gram: g[subset] -= delta * G[subset, j], O(count) instead of O(p); catch_up then settles the
+    other entries. A residual has no such shortcut: Dense shifts all of r.
+    """
+    cdef Py_ssize_t a
+    cdef const floating* col = vals + j * X.ld
+    if layout_t is Gram:
+        for a in range(count):
+            r[subset[a]] -= delta * col[subset[a]]
+    else:
+        shift(X, vals, j, delta, m_j, r)
+
+
+cdef inline void catch_up(const layout_t* X, const floating* vals, const floating* m,
+                          const floating* w, const floating* w_before, floating* r,
+                          const Py_ssize_t* subset, Py_ssize_t count, floating* saved) noexcept nogil:
+    """After sweeps that used shift_within(subset), bring the rest of the state up to date: w moved
+    from w_before (indexed like subset) to w; the subset's own entries are already right."""
+    cdef Py_ssize_t a, j
+    if layout_t is Gram:
+        for a in range(count):
+            saved[a] = r[subset[a]]
+        for a in range(count):
+            j = subset[a]
+            if w[j] != w_before[a]:
+                shift(X, vals, j, w[j] - w_before[a], offset(m, j), r)
+        for a in range(count):
+            r[subset[a]] = saved[a]
