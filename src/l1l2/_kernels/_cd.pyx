@@ -26,6 +26,9 @@ import numpy as np
 
 # Working sets grow by at most max(their size, MIN_GROWTH) features per KKT pass.
 DEF MIN_GROWTH = 100
+# Active sweeps keep only the active entries of a Gram state up to date when fewer than
+# p / WITHIN_RATIO features are active.
+DEF WITHIN_RATIO = 8
 
 from cython cimport floating
 from libc.math cimport fabs
@@ -158,6 +161,7 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
     n_iter counts every sweep.
     """
     cdef Py_ssize_t n_active
+    cdef bint within
     cdef floating inv_n = <floating> (1.0 / X.n)
     cdef floating* theta = <floating*> work.theta
     cdef floating* w_theta = <floating*> work.w_theta
@@ -175,12 +179,15 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
                 n_iter[0] = t
                 return CONVERGED
         n_active = collect_active(work, w, w_before)
+        # a gather over the active entries beats a contiguous pass only when they are few
+        within = n_active * WITHIN_RATIO < p
         while n_active > 0 and t < max_iter:
             t += 1
             if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.active, n_active,
-                     True) <= tol:
+                     within) <= tol:
                 break
-        catch_up(X, vals, m, w, w_before, r, work.active, n_active, saved)
+        if within:
+            catch_up(X, vals, m, w, w_before, r, work.active, n_active, saved)
     n_iter[0] = t
     recompute_residual(X, vals, m, y, w, r, p)
     gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.everything, p, p, theta,
