@@ -214,13 +214,14 @@ class Solver:
         self.coef = np.array(coef_init, dtype=design.dtype, order="C", ndmin=2)
         self.state = initial_state(design, targets, self.coef)
 
-    def working_set(self, l1, scores=None, strong_threshold=None):
+    def working_set(self, l1, scores=None, strong_threshold=None, positive=False):
         """(k, p) flags of the features CD starts on: those without L1 penalty, the current support,
         and (given the previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
-        |score_j| >= strong_threshold_j. The kernel adds any violator it finds later."""
+        |score_j| >= strong_threshold_j (score_j itself under positivity: only a positive pull can
+        make a feature enter). The kernel adds any violator it finds later."""
         keep = (l1 == 0) | (self.coef != 0)
         if scores is not None:
-            keep |= np.abs(scores) >= strong_threshold
+            keep |= (scores if positive else np.abs(scores)) >= strong_threshold
         return keep.view(np.uint8)
 
     def run(self, l1, l2, positive, working_set, tol, max_iter, threads=1):

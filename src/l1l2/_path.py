@@ -160,8 +160,10 @@ def solve_path(solver, alphas, start, zero_above, options):
         else:
             l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
             # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
-            working_set = solver.working_set(l1, scores, l1_weight * (2 * alpha - max(previous, alpha)))
-            fit = solver.run(l1, l2, options.positive, working_set, options.tol, options.max_iter).target(0)
+            threshold = l1_weight * (2 * alpha - max(previous, alpha))
+            working_set = solver.working_set(l1, scores, threshold, options.positive)
+            fit = solver.run(l1, l2, options.positive, working_set, options.tol,
+                             options.max_iter).target(0)
         fits.append(fit)
         scores, previous = fit.scores, alpha
         if options.verbose:
