@@ -111,3 +111,11 @@ def problem(rng):
         return make_problem(rng, kind, n_targets=n_targets, dtype=dtype)
 
     return factory
+
+
+@pytest.fixture
+def data(rng):
+    """A small (X, y), 20 x 4 with a sparse signal, for the tests of documented input errors."""
+    X = rng.standard_normal((20, 4))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + 0.1 * rng.standard_normal(20)
+    return X, y

@@ -16,38 +16,7 @@ import pytest
 
 import l1l2
 import reference
-
-TIGHT = 1e-12  # tol for float64 fits that must be (nearly) exact
-PATIENT = 1_000_000  # at TIGHT, wide folds near the end of the grid may need more than 10_000 sweeps
-RATIO = {"lasso": 1.0, "enet": 0.5}
-FAMILIES = list(RATIO)
-
-
-def cv_of(family, X, y, **kwargs):
-    """Call lasso_cv or enet_cv (l1_ratio = RATIO["enet"])."""
-    if family == "lasso":
-        return l1l2.lasso_cv(X, y, **kwargs)
-    return l1l2.enet_cv(X, y, l1_ratio=RATIO[family], **kwargs)
-
-
-def path_of(family, X, y, **kwargs):
-    if family == "lasso":
-        return l1l2.lasso_path(X, y, **kwargs)
-    return l1l2.enet_path(X, y, RATIO[family], **kwargs)
-
-
-def fit_of(family, X, y, alpha, **kwargs):
-    if family == "lasso":
-        return l1l2.lasso(X, y, alpha, **kwargs)
-    return l1l2.elastic_net(X, y, alpha, RATIO[family], **kwargs)
-
-
-def assert_coef_close(actual, expected, tol, err_msg=""):
-    """Coefficients (or intercepts) agree to tol relative to max(1, largest |expected|)."""
-    expected = np.asarray(expected, dtype=np.float64)
-    atol = tol * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol=0, atol=atol,
-                               err_msg=err_msg)
+from helpers import L1_FAMILIES, PATIENT, RATIO, TIGHT, assert_coef_close, cv_of, draw_options, fit_of, path_of
 
 
 def splits_of(fold_ids):
@@ -88,14 +57,8 @@ CV_OPTIONS = {
 
 
 def cv_options(name, X, rng):
-    options = dict(CV_OPTIONS[name])
-    if options.get("sample_weight") == "random":
-        options["sample_weight"] = rng.uniform(0.2, 3.0, X.shape[0])
-    if options.get("penalty_factor") == "with_zero":
-        factors = rng.uniform(0.3, 3.0, X.shape[1])
-        factors[1] = 0.0
-        options["penalty_factor"] = factors
-    return options
+    """Keyword arguments for a CV_OPTIONS entry: weights in [0.2, 3), feature 1 free."""
+    return draw_options(CV_OPTIONS[name], X, rng, weight_low=0.2, free=1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -104,7 +67,7 @@ def cv_options(name, X, rng):
 
 @pytest.mark.parametrize("option", list(CV_OPTIONS))
 @pytest.mark.parametrize("kind", ["tall", "wide"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_cv_mean_matches_recomputation_from_fold_paths(family, kind, option, problem, rng):
     X, y = problem(kind)
     options = cv_options(option, X, rng)
@@ -122,7 +85,7 @@ def test_cv_mean_matches_recomputation_from_fold_paths(family, kind, option, pro
 
 
 @pytest.mark.parametrize("option", list(CV_OPTIONS))
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_full_data_path_grid_and_best_fit(family, option, problem, rng, tols64):
     X, y = problem("correlated")
     options = cv_options(option, X, rng)
@@ -201,7 +164,7 @@ def test_fold_ids_follow_random_state(problem):
     np.testing.assert_array_equal(default.fold_ids, zero.fold_ids)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_explicit_splits_equal_the_int_folds(family, problem):
     X, y = problem("tall")
     by_int = cv_of(family, X, y, cv=4, n_alphas=20, tol=TIGHT, max_iter=PATIENT)
@@ -234,7 +197,7 @@ def test_uneven_explicit_splits_match_recomputation(problem, rng):
     assert result.alpha_min == result.alphas[np.argmin(result.cv_mean)]
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_threads_do_not_change_results(family, problem, rng):
     X, y = problem("wide")
     weights = rng.uniform(0.2, 3.0, X.shape[0])
@@ -279,7 +242,7 @@ def test_leave_one_out(rng):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("option", ["plain", "weights", "positive", "no_intercept"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_matches_sklearn_cv(family, option, problem, rng):
     linear_model = pytest.importorskip("sklearn.linear_model")
     X, y = problem("correlated")
@@ -307,7 +270,7 @@ def test_matches_sklearn_cv(family, option, problem, rng):
 # CVResult
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_cv_result_fields(family, problem):
     X, y = problem("tall")
     result = cv_of(family, X, y, cv=3, n_alphas=10)
@@ -365,13 +328,6 @@ CVS = {"lasso_cv": "lasso", "enet_cv": "enet"}
 def cv_function(request):
     family = CVS[request.param]
     return lambda X, y, **kwargs: cv_of(family, X, y, **kwargs)
-
-
-@pytest.fixture
-def data(rng):
-    X = rng.standard_normal((20, 4))
-    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + 0.1 * rng.standard_normal(20)
-    return X, y
 
 
 @pytest.mark.parametrize("cv", [1, 0, -3, 21])

@@ -19,21 +19,11 @@ from hypothesis.extra.numpy import arrays
 
 import l1l2
 import reference
-
-FAMILIES = ["lasso", "enet", "ridge"]
-L1_FAMILIES = ["lasso", "enet"]
-KINDS = ["tall", "wide", "correlated"]
-RATIO = {"lasso": 1.0, "enet": 0.5, "ridge": 0.0}
-TIGHT = 1e-12  # tol for float64 fits that must be (nearly) exact
-
-
-def fit(family, X, y, alpha, **kwargs):
-    """Call the l1l2 function of a family; enet uses l1_ratio = RATIO["enet"]."""
-    if family == "lasso":
-        return l1l2.lasso(X, y, alpha, **kwargs)
-    if family == "enet":
-        return l1l2.elastic_net(X, y, alpha, RATIO["enet"], **kwargs)
-    return l1l2.ridge(X, y, alpha, solver="cd", **kwargs)
+from helpers import (FAMILIES, KINDS, L1_FAMILIES, RATIO, TIGHT, assert_coef_close, centred_objective,
+                     centred_suboptimality, draw_options, reference_keywords, shifted_problem)
+# Called `fit` here: hypothesis derives the examples of a derandomized test from its source text, so
+# test_tiny_random_problems_are_optimal must keep calling fit(...) to draw the same examples.
+from helpers import fit_of as fit
 
 
 def some_alpha(family, X, y, fraction=0.1, **kwargs):
@@ -58,13 +48,6 @@ def sklearn_fit(family, X, y, alpha, *, fit_intercept=True, sample_weight=None, 
                                         positive=positive, tol=1e-13, max_iter=1_000_000)
     model.fit(X, y, sample_weight=sample_weight)
     return model.coef_, model.intercept_
-
-
-def assert_coef_close(actual, expected, tol):
-    """Coefficients (or intercepts) agree to tol relative to max(1, largest |expected|)."""
-    expected = np.asarray(expected, dtype=np.float64)
-    atol = tol * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol=0, atol=atol)
 
 
 def assert_objective_close(actual, expected, tol):
@@ -189,20 +172,8 @@ FAMILY_OPTIONS = [(family, option) for family in FAMILIES for option in OPTIONS
 
 
 def make_options(name, X, rng):
-    """Turn an OPTIONS entry into keyword arguments for X."""
-    options = dict(OPTIONS[name])
-    if options.get("sample_weight") == "random":
-        options["sample_weight"] = rng.uniform(0.1, 3.0, X.shape[0])
-    if options.get("penalty_factor") == "with_zero":
-        factors = rng.uniform(0.3, 3.0, X.shape[1])
-        factors[[0, 3]] = 0.0
-        options["penalty_factor"] = factors
-    return options
-
-
-def reference_keywords(options):
-    """The keywords the reference functions share with the fit (all but positive)."""
-    return {key: value for key, value in options.items() if key in ("sample_weight", "penalty_factor")}
+    """Turn an OPTIONS entry into keyword arguments for X: weights in [0.1, 3), features 0 and 3 free."""
+    return draw_options(OPTIONS[name], X, rng, weight_low=0.1, free=[0, 3])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -573,31 +544,19 @@ def test_bad_warm_start_still_converges(problem, rng, tols64):
 # Numerical robustness and degenerate data
 
 
-def centred_objective(X, y, coef, alpha, l1_ratio, sample_weight):
-    """P at coef with the optimal intercept, evaluated on explicitly centred data (no cancellation)."""
-    xc, yc, _, _, _ = reference.centre(X, y, sample_weight)
-    return reference.objective(xc, yc, coef, 0.0, alpha, l1_ratio, sample_weight=sample_weight)
-
-
 @pytest.mark.parametrize("offset", [1e2, 1e4, 1e6])
 @pytest.mark.parametrize("family", FAMILIES)
 def test_large_column_means_with_intercept(family, offset, problem, rng):
     # Shifting columns leaves the problem unchanged when an intercept is fitted. With means of
     # 1e6 standard deviations float64 still holds 10 digits of each centred value; a solver that
     # centres without cancellation (no copy needed) keeps its certificate.
-    X, y = problem("tall")
-    X = X + offset * rng.uniform(0.5, 2.0, X.shape[1])
-    y = y + offset
-    weights = rng.uniform(0.1, 3.0, X.shape[0])
+    X, y, weights = shifted_problem(problem, rng, offset)
     alpha = some_alpha(family, X, y, sample_weight=weights)
     tol = 1e-7
     with warnings.catch_warnings():
         warnings.simplefilter("error", l1l2.ConvergenceWarning)
         res = fit(family, X, y, alpha, tol=tol, sample_weight=weights)
-    coef_ref, _ = reference.coordinate_descent(X, y, alpha, RATIO[family], sample_weight=weights)
-    unit = reference.scale(y, weights)
-    optimum = centred_objective(X, y, coef_ref, alpha, RATIO[family], weights)
-    suboptimality = centred_objective(X, y, res.coef, alpha, RATIO[family], weights) - optimum
+    optimum, suboptimality, unit = centred_suboptimality(X, y, res.coef, alpha, RATIO[family], weights)
 
     assert res.converged
     assert suboptimality <= tol * unit

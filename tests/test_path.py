@@ -17,42 +17,10 @@ import pytest
 
 import l1l2
 import reference
+from helpers import (FAMILIES, KINDS, L1_FAMILIES, PATIENT, RATIO, TIGHT, assert_coef_close,
+                     centred_suboptimality, convergence_warnings, draw_options, fit_of, path_callable, path_of,
+                     reference_keywords, shifted_problem)
 from l1l2.data import load_diabetes
-
-TIGHT = 1e-12  # tol for float64 paths that must be (nearly) exact
-# At TIGHT, CD on wide or correlated designs near the end of the grid can need 1e5..3e5 sweeps (cold
-# or warm, l1l2 or scikit-learn alike); tests about the optimum, not the speed, allow that many.
-PATIENT = 1_000_000
-RATIO = {"lasso": 1.0, "enet": 0.5}
-FAMILIES = list(RATIO)
-KINDS = ["tall", "wide", "correlated"]
-
-
-def path_of(family, X, y, **kwargs):
-    """Call lasso_path or enet_path (l1_ratio = RATIO["enet"])."""
-    if family == "lasso":
-        return l1l2.lasso_path(X, y, **kwargs)
-    return l1l2.enet_path(X, y, RATIO[family], **kwargs)
-
-
-def fit_of(family, X, y, alpha, **kwargs):
-    """Call lasso or elastic_net (l1_ratio = RATIO["enet"]) at one alpha."""
-    if family == "lasso":
-        return l1l2.lasso(X, y, alpha, **kwargs)
-    return l1l2.elastic_net(X, y, alpha, RATIO[family], **kwargs)
-
-
-def assert_coef_close(actual, expected, tol, err_msg=""):
-    """Coefficients (or intercepts) agree to tol relative to max(1, largest |expected|)."""
-    expected = np.asarray(expected, dtype=np.float64)
-    atol = tol * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol=0, atol=atol,
-                               err_msg=err_msg)
-
-
-def reference_keywords(options):
-    """The keywords the reference functions share with the fit (all but positive)."""
-    return {key: value for key, value in options.items() if key in ("sample_weight", "penalty_factor")}
 
 
 def exact_alpha_max(X, y, l1_ratio=1.0, *, sample_weight=None, penalty_factor=None, fit_intercept=True,
@@ -144,7 +112,7 @@ def stress_options(name, X, rng):
 
 @pytest.mark.parametrize("option", ["plain", "weights", "free_features", "positive", "no_intercept"])
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_path_equals_cold_fits(family, kind, option, problem, rng, tols64):
     X, y = problem(kind)
     options = stress_options(option, X, rng)
@@ -166,7 +134,7 @@ def test_path_equals_cold_fits(family, kind, option, problem, rng, tols64):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_path_fields_are_the_documented_objective_and_gap(family, fit_intercept, problem, rng):
     X, y = problem("correlated")
     weights = rng.uniform(0.1, 3.0, X.shape[0])
@@ -189,7 +157,7 @@ def test_path_fields_are_the_documented_objective_and_gap(family, fit_intercept,
 
 @pytest.mark.parametrize("option", STRESS_OPTIONS)
 @pytest.mark.parametrize("kind", ["toeplitz", "duplicated", "wide"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_kkt_holds_at_every_alpha_of_hard_paths(family, kind, option, rng, tols64):
     X, y = stress_problem(rng, kind)
     options = stress_options(option, X, rng)
@@ -205,7 +173,7 @@ def test_kkt_holds_at_every_alpha_of_hard_paths(family, kind, option, rng, tols6
 
 @pytest.mark.parametrize("option", ["plain", "everything"])
 @pytest.mark.parametrize("kind", ["toeplitz", "duplicated", "wide"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_hard_paths_drop_nothing_that_cold_fits_keep(family, kind, option, rng, tols64):
     # The fitted values of the lasso are unique even when its coefs are not (duplicated columns);
     # a feature wrongly discarded by screening shows up as a different fit or a higher objective.
@@ -351,20 +319,14 @@ GRAM_OPTIONS = {
 
 
 def gram_options(name, X, rng):
-    options = dict(GRAM_OPTIONS[name])
-    if options.get("sample_weight") == "random":
-        options["sample_weight"] = rng.uniform(0.1, 3.0, X.shape[0]).astype(X.dtype)
-    if options.get("penalty_factor") == "with_zero":
-        factors = rng.uniform(0.3, 3.0, X.shape[1])
-        factors[0] = 0.0
-        options["penalty_factor"] = factors
-    return options
+    """Keyword arguments for a GRAM_OPTIONS entry: weights in [0.1, 3) of the dtype of X, feature 0 free."""
+    return draw_options(GRAM_OPTIONS[name], X, rng, weight_low=0.1, free=0, weight_dtype=X.dtype)
 
 
 @pytest.mark.filterwarnings("ignore::l1l2.ConvergenceWarning")  # float32 may stop short of tol
 @pytest.mark.parametrize("option", list(GRAM_OPTIONS))
 @pytest.mark.parametrize("kind", ["tall", "correlated", "wide"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_gram_path_equals_residual_path(family, kind, option, dtype, tols, problem, rng):
     X, y = problem(kind, dtype=dtype)
     options = gram_options(option, X, rng)
@@ -386,7 +348,7 @@ def test_gram_path_equals_residual_path(family, kind, option, dtype, tols, probl
 
 
 @pytest.mark.parametrize("option", list(GRAM_OPTIONS))
-@pytest.mark.parametrize("family", ["lasso", "enet", "ridge"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_gram_single_fit_equals_residual_fit(family, option, dtype, tols, problem, rng):
     X, y = problem("correlated", dtype=dtype)
     options = gram_options(option, X, rng)
@@ -415,30 +377,18 @@ def test_gram_single_fit_equals_residual_fit(family, option, dtype, tols, proble
         assert violation <= tols.kkt
 
 
-def centred_objective(X, y, coef, alpha, l1_ratio, sample_weight):
-    """P at coef with the optimal intercept, evaluated on explicitly centred data (no cancellation)."""
-    xc, yc, _, _, _ = reference.centre(X, y, sample_weight)
-    return reference.objective(xc, yc, coef, 0.0, alpha, l1_ratio, sample_weight=sample_weight)
-
-
 @pytest.mark.parametrize("offset", [1e2, 1e4, 1e6])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_gram_mode_with_large_column_means(family, offset, problem, rng):
     # X'X of uncentred columns loses the centred Gram matrix to cancellation (offset^2 against 1):
     # Gram mode must centre before it multiplies, and keep its certificate like residual mode does.
-    X, y = problem("tall")
-    X = X + offset * rng.uniform(0.5, 2.0, X.shape[1])
-    y = y + offset
-    weights = rng.uniform(0.1, 3.0, X.shape[0])
+    X, y, weights = shifted_problem(problem, rng, offset)
     alpha = 0.05 * reference.alpha_max(X, y, RATIO[family], sample_weight=weights)
     tol = 1e-7
     with warnings.catch_warnings():
         warnings.simplefilter("error", l1l2.ConvergenceWarning)
         res = fit_of(family, X, y, alpha, tol=tol, sample_weight=weights, precompute=True)
-    coef_ref, _ = reference.coordinate_descent(X, y, alpha, RATIO[family], sample_weight=weights)
-    unit = reference.scale(y, weights)
-    optimum = centred_objective(X, y, coef_ref, alpha, RATIO[family], weights)
-    suboptimality = centred_objective(X, y, res.coef, alpha, RATIO[family], weights) - optimum
+    _, suboptimality, unit = centred_suboptimality(X, y, res.coef, alpha, RATIO[family], weights)
 
     assert res.converged
     assert suboptimality <= tol * unit
@@ -452,7 +402,7 @@ def test_gram_mode_with_large_column_means(family, offset, problem, rng):
 
 @pytest.mark.parametrize("option",
                          ["plain", "weights", "factors", "free_features", "positive", "no_intercept"])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_first_alpha_is_exact_alpha_max(family, option, problem, rng):
     X, y = problem("wide")
     options = {}
@@ -562,7 +512,7 @@ def test_user_alpha_zero_is_least_squares(problem, tols64):
 # PathResult
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_path_result_fields_and_shapes(family, dtype, problem):
     X, y = problem("wide", dtype=dtype)
     n_alphas = 12
@@ -586,7 +536,7 @@ def test_path_result_fields_and_shapes(family, dtype, problem):
     assert path.df[0] == 0 and path.df[-1] > 0
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_path_getitem_is_the_fit_at_that_point(family, problem, rng):
     X, y = problem("tall")
     weights = rng.uniform(0.1, 3.0, X.shape[0])
@@ -668,17 +618,14 @@ def test_path_does_not_modify_inputs(problem, rng):
 # ConvergenceWarning and verbose
 
 
-def convergence_warnings(caught):
-    return [w for w in caught if issubclass(w.category, l1l2.ConvergenceWarning)]
-
-
 @pytest.mark.parametrize("precompute", [False, True])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_one_warning_counting_the_failed_alphas(family, precompute, rng):
     X, y = stress_problem(rng, "toeplitz")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        path = path_of(family, X, y, n_alphas=30, tol=1e-12, max_iter=1, precompute=precompute)
+        # path_callable, not path_of: l1l2 is called from this file, where the warning must point
+        path = path_callable(family)(X, y, n_alphas=30, tol=1e-12, max_iter=1, precompute=precompute)
     (warning,) = convergence_warnings(caught)
     n_failed = int(np.sum(~path.converged))
     unit = reference.scale(y)
@@ -701,7 +648,7 @@ def test_no_warning_when_every_alpha_converges(problem):
     assert np.all(path.converged)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", L1_FAMILIES)
 def test_verbose_prints_one_line_per_alpha(family, problem, capsys):
     X, y = problem("tall")
     path_of(family, X, y, n_alphas=7, verbose=False)
@@ -730,13 +677,6 @@ PATHS = {"lasso_path": l1l2.lasso_path, "enet_path": lambda X, y, **kw: l1l2.ene
 @pytest.fixture(params=list(PATHS))
 def path_function(request):
     return PATHS[request.param]
-
-
-@pytest.fixture
-def data(rng):
-    X = rng.standard_normal((20, 4))
-    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + 0.1 * rng.standard_normal(20)
-    return X, y
 
 
 @pytest.mark.parametrize("n_alphas", [0, -1])

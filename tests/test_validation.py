@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import l1l2
 import reference
+from helpers import convergence_warnings
 
 FITS = {
     "lasso": l1l2.lasso,
@@ -24,13 +25,6 @@ VALIDATION_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True)
 def fit(request):
     """One of the three fit functions, called as fit(X, y, alpha, **keywords)."""
     return FITS[request.param]
-
-
-@pytest.fixture
-def data(rng):
-    X = rng.standard_normal((20, 4))
-    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + 0.1 * rng.standard_normal(20)
-    return X, y
 
 
 # --------------------------------------------------------------------------------------------------
@@ -276,10 +270,6 @@ def hard_problem(rng):
     X = rng.standard_normal((n, p)) @ np.linalg.cholesky(correlation).T
     y = X @ rng.standard_normal(p) + rng.standard_normal(n)
     return X, y, 1e-3 * reference.alpha_max(X, y)
-
-
-def convergence_warnings(caught):
-    return [w for w in caught if issubclass(w.category, l1l2.ConvergenceWarning)]
 
 
 def test_convergence_warning_is_a_user_warning():
