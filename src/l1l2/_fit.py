@@ -162,7 +162,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
     l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
     solver = Solver(design, prepare_targets(design, Y, fit_intercept), W0)
-    fits = solver.run(l1, l2, positive, solver.working_set(l1), tol, max_iter, threads)
+    fits = solver.run(l1, l2, positive, tol, max_iter, threads)
     objective = enet_objective_from_loss(fits.loss, n_samples, fits.coef, alpha, l1_ratio, factors)
     # stacklevel 3: this function, then the public function, then the user's line.
     warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=3)
@@ -214,37 +214,40 @@ class Solver:
         self.coef = np.array(coef_init, dtype=design.dtype, order="C", ndmin=2)
         self.state = initial_state(design, targets, self.coef)
 
-    def working_set(self, l1, scores=None, strong_threshold=None, positive=False):
-        """(k, p) flags of the features CD starts on: those without L1 penalty, the current support,
-        and (given the previous alpha's KKT scores) the survivors of glmnet's sequential strong rule
-        |score_j| >= strong_threshold_j (score_j itself under positivity: only a positive pull can
-        make a feature enter). The kernel adds any violator it finds later."""
-        keep = (l1 == 0) | (self.coef != 0)
-        if scores is not None:
-            keep |= (scores if positive else np.abs(scores)) >= strong_threshold
-        return keep.view(np.uint8)
+    def run(self, l1, l2, positive, tol, max_iter, threads=1):
+        """Every target at one penalty (l1, l2 of shape (p,)), targets split over `threads`: Fits."""
+        n_targets = self.coef.shape[0]
+        bounds = np.linspace(0, n_targets, n_workers(threads, n_targets) + 1).astype(int)
+        chunks = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        parts = parallel_map(lambda rows: self._kernel(rows, l1[None, :], l2[None, :], positive, tol,
+                                                       max_iter, None, None), chunks, threads)
+        return self._fits([np.concatenate(part) for part in zip(*parts)], slice(None))
 
-    def run(self, l1, l2, positive, working_set, tol, max_iter, threads=1):
-        """Run the kernel on every target (rows split over `threads`): Fits."""
+    def run_path(self, l1, l2, positive, tol, max_iter, scores=None, l1_previous=None):
+        """The one target along penalty rows l1, l2 (T, p), each warm-started from the last; the
+        first working set from KKT scores at l1_previous (else the support): Fits, a row per task."""
+        return self._fits(self._kernel(slice(0, 1), l1, l2, positive, tol, max_iter, scores,
+                                       l1_previous), 0)
+
+    def _kernel(self, rows, l1, l2, positive, tol, max_iter, scores, l1_previous):
         d, t = self.design, self.targets
         if d.dtype == np.float32:
             tol = max(tol, FLOAT32_TOL_FLOOR)
-        tols = tol * t.scale
+        no_scores = np.zeros(0) if scores is None else scores
+        no_l1 = np.zeros(0, d.dtype) if l1_previous is None else l1_previous
+        args = (d.colsq, l1, l2, positive, d.unpenalised, d.unpenalised_gram, no_scores, no_l1,
+                max_iter, tol * t.scale[rows])
+        if d.gram is not None:
+            return cd_gram(d.gram, t.y[rows], t.yy[rows], d.n_samples, self.coef[rows],
+                           self.state[rows], *args)
+        return cd_dense(d.X, t.y[rows], self.coef[rows], self.state[rows], d.sample_weight,
+                        d.offsets, *args)
 
-        def chunk(rows):
-            if d.gram is not None:
-                return cd_gram(d.gram, t.y[rows], t.yy[rows], d.n_samples, self.coef[rows],
-                               self.state[rows], d.colsq, l1, l2, positive, d.unpenalised,
-                               d.unpenalised_gram, working_set[rows], max_iter, tols[rows])
-            return cd_dense(d.X, t.y[rows], self.coef[rows], self.state[rows], d.sample_weight,
-                            d.offsets, d.colsq, l1, l2, positive, d.unpenalised, d.unpenalised_gram,
-                            working_set[rows], max_iter, tols[rows])
-
-        n_targets = self.coef.shape[0]
-        bounds = np.linspace(0, n_targets, n_workers(threads, n_targets) + 1).astype(int)
-        parts = parallel_map(chunk, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])], threads)
-        status, n_iter, gap, loss, scores = (np.concatenate(part) for part in zip(*parts))
+    def _fits(self, out, target):
+        """Fits from the kernel's arrays; target: the rows' targets (a slice, or 0 for a path)."""
+        coef, status, n_iter, gap, loss, scores = out
         gap = np.maximum(gap, 0.0)   # >= 0 in exact arithmetic; rounding may leave a tiny negative
-        intercept = t.y_mean - self.coef.astype(np.float64) @ d.x_mean
-        return Fits(self.coef.copy(), intercept, loss, gap, gap / t.scale, n_iter.astype(np.int64),
+        t, d = self.targets, self.design
+        intercept = t.y_mean[target] - coef.astype(np.float64) @ d.x_mean
+        return Fits(coef, intercept, loss, gap, gap / t.scale[target], n_iter.astype(np.int64),
                     status == Status.CONVERGED, scores)

@@ -139,34 +139,38 @@ def solve_unpenalised(solver, factors, options):
     """
     dtype = solver.design.dtype
     l1 = np.where(factors > 0, np.finfo(dtype).max, 0).astype(dtype)
-    zeros = np.zeros_like(l1)
-    return solver.run(l1, zeros, options.positive, solver.working_set(l1), options.tol,
+    return solver.run(l1, np.zeros_like(l1), options.positive, options.tol,
                       options.max_iter).target(0)
 
 
 def solve_path(solver, alphas, start, zero_above, options):
     """Warm-started fits along alphas (decreasing) with the sequential strong rule; TargetFits.
 
-    start is the unpenalised fit, which is also the solution at every alpha >= zero_above.
+    start is the unpenalised fit, which is also the solution at every alpha >= zero_above. The
+    kernel runs the rest in one call (one per alpha with verbose, to report as it goes).
     """
-    dtype = solver.design.dtype
-    l1_weight = options.l1_ratio * options.penalty_factor
-    scores, previous = start.scores, alphas[0]
+    l1, l2 = penalties(alphas[:, None], options.l1_ratio, options.penalty_factor, solver.design.dtype)
+    n_zero = int(np.count_nonzero(alphas >= zero_above))
     fits = []
-    for alpha in alphas:
+    for alpha in alphas[:n_zero]:
+        fits.append(start)
+        report(options, alpha, start, 0.0)
+    # the first strong rule compares with the first alpha itself: its KKT violators at the start
+    scores, l1_previous = start.scores, l1[min(n_zero, len(alphas) - 1)]
+    step = 1 if options.verbose else max(len(alphas), 1)
+    for first in range(n_zero, len(alphas), step):
         started = time.perf_counter()
-        if alpha >= zero_above:
-            fit = start
-        else:
-            l1, l2 = penalties(alpha, options.l1_ratio, options.penalty_factor, dtype)
-            # strong rule: |score_j| >= l1_ratio f_j (2 alpha - alpha_previous) survives
-            threshold = l1_weight * (2 * alpha - max(previous, alpha))
-            working_set = solver.working_set(l1, scores, threshold, options.positive)
-            fit = solver.run(l1, l2, options.positive, working_set, options.tol,
-                             options.max_iter).target(0)
-        fits.append(fit)
-        scores, previous = fit.scores, alpha
-        if options.verbose:
-            print(f"alpha={alpha:.4g} nonzero={np.count_nonzero(fit.coef)} gap={fit.dual_gap:.2g} "
-                  f"sweeps={fit.n_iter} seconds={time.perf_counter() - started:.3f}", file=sys.stderr)
+        rows = slice(first, first + step)
+        chunk = solver.run_path(l1[rows], l2[rows], options.positive, options.tol, options.max_iter,
+                                scores, l1_previous)
+        fits += [chunk.target(i) for i in range(chunk.coef.shape[0])]
+        scores, l1_previous = fits[-1].scores, l1[rows][-1]
+        report(options, alphas[first], fits[-1], time.perf_counter() - started)
     return fits
+
+
+def report(options, alpha, fit, seconds):
+    """verbose: one line per alpha on stderr."""
+    if options.verbose:
+        print(f"alpha={alpha:.4g} nonzero={np.count_nonzero(fit.coef)} gap={fit.dual_gap:.2g} "
+              f"sweeps={fit.n_iter} seconds={seconds:.3f}", file=sys.stderr)

@@ -200,23 +200,49 @@ cdef inline const floating* optional(const floating[::1] a) noexcept nogil:
     return &a[0] if a.shape[0] > 0 else NULL
 
 
+cdef inline void seed_working_set(Work* work, const floating* w, const floating* l1,
+                                  const double* scores, const floating* l1_previous, bint positive,
+                                  Py_ssize_t p) noexcept nogil:
+    """The features CD starts on: those without L1 penalty, the current support and, given the KKT
+    scores at the previous penalty l1_previous, the survivors of glmnet's sequential strong rule
+    |score_j| >= 2 l1_j - l1_previous_j (score_j itself under positivity: only a positive pull can
+    make a feature enter). The body adds any violator it finds later."""
+    cdef Py_ssize_t j
+    cdef double pull
+    work.n_ws = 0
+    for j in range(p):
+        work.in_ws[j] = l1[j] == 0 or w[j] != 0
+        if scores != NULL and not work.in_ws[j]:
+            pull = scores[j] if positive else fabs(scores[j])
+            work.in_ws[j] = pull >= 2 * <double> l1[j] - l1_previous[j]
+        if work.in_ws[j]:
+            work.ws[work.n_ws] = j
+            work.n_ws += 1
+
+
 cdef object run(const layout_t* X, const floating* vals, const floating* s, const floating* m,
                 const floating[:, ::1] y, const double[::1] yy, floating[:, ::1] w,
-                floating[:, ::1] state, const floating[::1] colsq, const floating[::1] l1,
-                const floating[::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
-                const double[:, ::1] unpenalised_gram, const unsigned char[:, ::1] working_set, int max_iter,
-                const double[::1] tol):
-    """Allocate the scratch once, run cd_body on each target (row k) without the GIL.
+                floating[:, ::1] state, const floating[::1] colsq, const floating[:, ::1] l1,
+                const floating[:, ::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
+                const double[:, ::1] unpenalised_gram, const double[::1] scores,
+                const floating[::1] l1_previous, int max_iter, const double[::1] tol):
+    """Allocate the scratch once and run cd_body task after task without the GIL.
 
-    Returns arrays (status, n_iter, gap, loss, v) with a leading target axis.
+    Either k targets (rows of y, w, state) at one penalty (one row of l1, l2), or one target along
+    T penalties (a path: each task warm-starts from the last, its working set seeded by the strong
+    rule from the last task's scores; the first from scores at l1_previous, if given).
+    Returns (coef, status, n_iter, gap, loss, v), each with a leading task axis.
     """
-    cdef Py_ssize_t n_targets = w.shape[0], p = w.shape[1], q = unpenalised.shape[0], j, k
+    cdef Py_ssize_t n_tasks = max(w.shape[0], l1.shape[0]), p = w.shape[1], q = unpenalised.shape[0]
+    cdef Py_ssize_t t, k, a
     dtype = np.float32 if floating is float else np.float64
-    status = np.empty(n_targets, dtype=np.intc)
-    n_iter = np.zeros(n_targets, dtype=np.intc)
-    gap = np.zeros(n_targets)
-    loss = np.zeros(n_targets)
-    v = np.zeros((n_targets, p))
+    coef = np.empty((n_tasks, p), dtype=dtype)
+    status = np.empty(n_tasks, dtype=np.intc)
+    n_iter = np.zeros(n_tasks, dtype=np.intc)
+    gap = np.zeros(n_tasks)
+    loss = np.zeros(n_tasks)
+    v = np.zeros((n_tasks, p))
+    cdef floating[:, ::1] coef_view = coef
     cdef int[::1] status_view = status, n_iter_view = n_iter
     cdef double[::1] gap_view = gap, loss_view = loss
     cdef double[:, ::1] v_view = v
@@ -240,53 +266,59 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
                           sorted_excess=&sorted_excess[0], v=NULL, loss=0.0,
                           theta=&theta[0], w_theta=&w_theta[0], w_before=&w_before[0],
                           saved=&saved[0])
-    cdef layout_t target_layout = X[0]
+    cdef layout_t task_layout = X[0]
+    cdef const double* previous_scores = &scores[0] if scores.shape[0] > 0 else NULL
+    cdef const floating* previous_l1 = &l1_previous[0] if l1_previous.shape[0] > 0 else NULL
     if q > 0:
         u.idx = &unpenalised[0]
         u.gram = &unpenalised_gram[0, 0]
     with nogil:
-        for k in range(n_targets):
+        for t in range(n_tasks):
+            k = t if w.shape[0] > 1 else 0            # the target
+            a = t if l1.shape[0] > 1 else 0           # the penalty
             if layout_t is Gram:
-                target_layout.yy = yy[k]
-            work.n_ws = 0
-            for j in range(p):
-                in_ws[j] = working_set[k, j]
-                if in_ws[j]:
-                    ws[work.n_ws] = j
-                    work.n_ws += 1
-            work.v = &v_view[k, 0]
-            status_view[k] = cd_body(&target_layout, vals, s, m, &y[k, 0], &w[k, 0], &state[k, 0],
-                                     &colsq[0], &l1[0], &l2[0], positive, &u, p, max_iter, tol[k],
-                                     &work, &n_iter_view[k], &gap_view[k])
-            loss_view[k] = work.loss
-    return status, n_iter, gap, loss, v
+                task_layout.yy = yy[k]
+            seed_working_set(&work, &w[k, 0], &l1[a, 0], previous_scores, previous_l1, positive, p)
+            work.v = &v_view[t, 0]
+            status_view[t] = cd_body(&task_layout, vals, s, m, &y[k, 0], &w[k, 0], &state[k, 0],
+                                     &colsq[0], &l1[a, 0], &l2[a, 0], positive, &u, p, max_iter,
+                                     tol[k], &work, &n_iter_view[t], &gap_view[t])
+            loss_view[t] = work.loss
+            coef_view[t, :] = w[k, :]
+            if l1.shape[0] > 1:                       # a path: the next task follows this one
+                previous_scores, previous_l1 = &v_view[t, 0], &l1[a, 0]
+    return coef, status, n_iter, gap, loss, v
 
 
 def cd_dense(const floating[::1, :] X, const floating[:, ::1] y, floating[:, ::1] w,
              floating[:, ::1] r, const floating[::1] sample_weight, const floating[::1] offsets,
-             const floating[::1] colsq, const floating[::1] l1, const floating[::1] l2,
+             const floating[::1] colsq, const floating[:, ::1] l1, const floating[:, ::1] l2,
              bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
-             const unsigned char[:, ::1] working_set, int max_iter, const double[::1] tol):
+             const double[::1] scores, const floating[::1] l1_previous, int max_iter,
+             const double[::1] tol):
     """Run CD on Fortran-ordered dense X for k targets; update w and the residuals r in place.
 
     Row k of y is a centred target, of r its residual y_k - (X - offsets) w_k on entry, of w its
-    coefficients; sample_weight and offsets may be empty (unit weights, no centring); unpenalised
-    lists the features with l1 = l2 = 0 and unpenalised_gram their (q, q) weighted centred Gram / n;
-    working_set (k, p) flags the features each target starts from (the set grows as needed); tol
-    (k,) the absolute gap tolerances. Returns arrays (status, n_iter, gap, loss = sum_i s_i r_i^2,
-    v = KKT scores (k, p)).
+    coefficients; sample_weight and offsets may be empty (unit weights, no centring); l1 and l2 are
+    one row of penalties (for k targets) or T rows (a path of one target); unpenalised lists the
+    features with l1 = l2 = 0 and unpenalised_gram their (q, q) weighted centred Gram / n; scores
+    and l1_previous (or empty) seed the strong rule of the first task; tol (k,) the absolute gap
+    tolerances. Returns arrays (coef, status, n_iter, gap, loss = sum_i s_i r_i^2, v = KKT scores),
+    a row per task.
     """
     cdef Dense layout = Dense(n=X.shape[0], ld=X.shape[0])
     cdef double[::1] unused_yy = np.zeros(0)     # residual mode has the residual itself
     return run(&layout, &X[0, 0], optional(sample_weight), optional(offsets), y, unused_yy, w, r,
-               colsq, l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
+               colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous, max_iter,
+               tol)
 
 
 def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[::1] yy,
             Py_ssize_t n_samples, floating[:, ::1] w, floating[:, ::1] g, const floating[::1] colsq,
-            const floating[::1] l1, const floating[::1] l2, bint positive,
+            const floating[:, ::1] l1, const floating[:, ::1] l2, bint positive,
             const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
-            const unsigned char[:, ::1] working_set, int max_iter, const double[::1] tol):
+            const double[::1] scores, const floating[::1] l1_previous, int max_iter,
+            const double[::1] tol):
     """Run CD in covariance mode for k targets; update w and g = Xty - G w in place.
 
     G = (X - m)' S (X - m), row k of Xty = (X - m)' S y_k (weights and centring folded in),
@@ -294,4 +326,5 @@ def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[:
     """
     cdef Gram layout = Gram(n=n_samples, p=G.shape[0], ld=G.shape[0], yy=0.0)
     return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, yy, w, g,
-               colsq, l1, l2, positive, unpenalised, unpenalised_gram, working_set, max_iter, tol)
+               colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous, max_iter,
+               tol)
