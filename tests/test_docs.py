@@ -8,11 +8,12 @@ import pytest
 import l1l2._cv
 import l1l2._fit
 import l1l2._path
+import l1l2._ridge
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-@pytest.mark.parametrize("module", [l1l2._fit, l1l2._path, l1l2._cv], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [l1l2._fit, l1l2._path, l1l2._cv, l1l2._ridge], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
 

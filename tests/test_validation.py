@@ -16,14 +16,24 @@ from helpers import convergence_warnings
 FITS = {
     "lasso": l1l2.lasso,
     "elastic_net": lambda X, y, alpha, **kwargs: l1l2.elastic_net(X, y, alpha, 0.5, **kwargs),
-    "ridge": l1l2.ridge,
+    # the coordinate-descent ridge: the direct solvers (tests/test_ridge.py) copy X once by design
+    # and never stop at max_iter
+    "ridge": lambda X, y, alpha, **kwargs: l1l2.ridge(X, y, alpha, solver="cd", **kwargs),
+    "ridge_direct": l1l2.ridge,
 }
+ITERATIVE = ["lasso", "elastic_net", "ridge"]
 VALIDATION_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True)
 
 
 @pytest.fixture(params=list(FITS))
 def fit(request):
-    """One of the three fit functions, called as fit(X, y, alpha, **keywords)."""
+    """One of the fit functions, called as fit(X, y, alpha, **keywords)."""
+    return FITS[request.param]
+
+
+@pytest.fixture(params=ITERATIVE)
+def iterative_fit(request):
+    """One of the coordinate-descent fit functions (they read X in place and stop at max_iter)."""
     return FITS[request.param]
 
 
@@ -212,7 +222,8 @@ def test_float_dtype_is_kept(fit, data, dtype):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
-def test_fortran_float64_X_is_not_copied(fit, rng, fit_intercept):
+def test_fortran_float64_X_is_not_copied(iterative_fit, rng, fit_intercept):
+    fit = iterative_fit
     X = np.asfortranarray(rng.standard_normal((4000, 200)))
     X.flags.writeable = False  # also proves that a read-only X needs no copy
     y = X[:, :5].sum(axis=1) + rng.standard_normal(4000)
@@ -277,7 +288,8 @@ def test_convergence_warning_is_a_user_warning():
 
 
 @pytest.mark.parametrize("n_targets", [None, 3])
-def test_one_convergence_warning_per_call_at_max_iter(fit, rng, n_targets):
+def test_one_convergence_warning_per_call_at_max_iter(iterative_fit, rng, n_targets):
+    fit = iterative_fit
     X, y, alpha = hard_problem(rng)
     if n_targets is not None:
         y = np.column_stack([y * (k + 1) for k in range(n_targets)])
@@ -291,7 +303,8 @@ def test_one_convergence_warning_per_call_at_max_iter(fit, rng, n_targets):
     assert np.all(np.asarray(res.dual_gap) > 1e-12 * reference.scale(y))
 
 
-def test_convergence_warning_points_at_the_caller(fit, rng):
+def test_convergence_warning_points_at_the_caller(iterative_fit, rng):
+    fit = iterative_fit
     X, y, alpha = hard_problem(rng)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -4,9 +4,10 @@ Every squared-loss solver minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2
 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)`` (glmnet's convention) and reports its duality gap.
 """
 from l1l2._cv import enet_cv, lasso_cv
-from l1l2._fit import elastic_net, lasso, ridge
+from l1l2._fit import elastic_net, lasso
 from l1l2._path import enet_path, lasso_path
 from l1l2._results import CVResult, FitResult, PathResult
+from l1l2._ridge import ridge
 from l1l2._warnings import ConvergenceWarning
 
 __version__ = "0.1.0"

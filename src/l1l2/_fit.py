@@ -115,28 +115,6 @@ def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=
                      coef_init=coef_init, precompute=precompute, threads=threads)
 
 
-def ridge(X, y, alpha, *, solver="cd", fit_intercept=True, sample_weight=None, penalty_factor=None,
-          tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto", threads=None):
-    """Fit ridge regression.
-
-    Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``: the elastic net with
-    l1_ratio = 0. solver="cd" (the only solver so far) is coordinate descent certified by the
-    duality gap; alpha = 0 is least squares. Other parameters, returns and errors as in
-    :func:`lasso`.
-
-    Examples
-    --------
-    >>> import numpy as np, l1l2
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
-    >>> l1l2.ridge(X, [0.1, 1.0, 2.1, 2.9], alpha=0.1).coef.round(3)
-    array([0.884, 0.024])
-    """
-    v.check_option(solver, "solver", ("cd",))
-    return _fit_enet(X, y, alpha, 0.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
-                     positive=False, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute, threads=threads)
-
-
 def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, penalty_factor,
               tol, max_iter, coef_init, precompute, threads):
     """Validate, prepare X once, run the CD kernel per target, warn once, return a FitResult."""

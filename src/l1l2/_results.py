@@ -90,7 +90,9 @@ class PathResult:
     """A regularisation path: one certified fit per alpha, alpha axis first.
 
     alphas (n_alphas,) decreasing; coefs (n_alphas, n_features); intercepts, objectives, dual_gaps,
-    n_iters, converged (n_alphas,); df (n_alphas,) the number of nonzero coefficients.
+    n_iters, converged (n_alphas,); df (n_alphas,) the degrees of freedom: the number of nonzero
+    coefficients, or for ridge the effective degrees of freedom sum_k s_k^2 / (s_k^2 + n alpha)
+    (plus the unpenalised features).
     ``path[i]`` is the FitResult of alpha i and ``predict(X)`` is (n_samples, n_alphas).
     """
     alphas: np.ndarray
@@ -100,6 +102,7 @@ class PathResult:
     dual_gaps: np.ndarray
     n_iters: np.ndarray
     converged: np.ndarray
+    df: np.ndarray
     l1_ratio: float
     loss: str = "squared"
 
@@ -108,26 +111,24 @@ class PathResult:
             object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
 
     @classmethod
-    def from_fits(cls, alphas, fits, objectives, *, l1_ratio, loss="squared"):
-        """Stack one fit per alpha (each with coef, intercept, dual_gap, n_iter, converged)."""
+    def from_fits(cls, alphas, fits, objectives, *, l1_ratio, loss="squared", df=None):
+        """Stack one fit per alpha (each with coef, intercept, dual_gap, n_iter, converged);
+        df defaults to the number of nonzero coefficients."""
+        coefs = np.stack([fit.coef for fit in fits])
         return cls(
             alphas=np.asarray(alphas, dtype=np.float64),
-            coefs=np.stack([fit.coef for fit in fits]),
+            coefs=coefs,
             intercepts=np.array([fit.intercept for fit in fits], dtype=np.float64),
             objectives=np.asarray(objectives, dtype=np.float64),
             dual_gaps=np.array([fit.dual_gap for fit in fits], dtype=np.float64),
             n_iters=np.array([fit.n_iter for fit in fits], dtype=np.int64),
             converged=np.array([fit.converged for fit in fits], dtype=bool),
+            df=np.count_nonzero(coefs, axis=1) if df is None else np.asarray(df),
             l1_ratio=l1_ratio, loss=loss,
         )
 
     def __reduce__(self):
         return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
-
-    @property
-    def df(self):
-        """Number of nonzero coefficients at each alpha (the Lasso's degrees of freedom)."""
-        return np.count_nonzero(self.coefs, axis=1)
 
     def __len__(self):
         return self.alphas.shape[0]
@@ -146,7 +147,7 @@ class PathResult:
 
     def __repr__(self):
         return (f"PathResult(loss={self.loss!r}, l1_ratio={self.l1_ratio:.4g}, n_alphas={len(self)}, "
-                f"alphas={self.alphas[0]:.4g}..{self.alphas[-1]:.4g}, df={self.df[0]}..{self.df[-1]}"
+                f"alphas={self.alphas[0]:.4g}..{self.alphas[-1]:.4g}, df={self.df[0]:.4g}..{self.df[-1]:.4g}"
                 f"/{self.coefs.shape[1]}, max_dual_gap={self.dual_gaps.max():.2g}, "
                 f"converged={int(self.converged.sum())}/{len(self)})")
 

@@ -1,0 +1,205 @@
+"""Ridge regression in closed form: Cholesky (primal or dual), SVD, one-factorisation paths, LOO.
+
+Objective (the package's convention)::
+
+    1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2
+
+With weights normalised to sum to n, times 2n this is ||y~ - B v||^2 + n alpha ||v||^2 in the scaled
+variables B = sqrt(s) (X - m) F^(-1/2), y~ = sqrt(s) (y - y_mean), v = F^(1/2) w. Features with
+f_j = 0 are projected out first (their columns' span removed from B and y~) and fitted by least
+squares afterwards, so every solver below sees the plain problem min ||y~ - B v||^2 + lam ||v||^2:
+
+- cholesky: (B'B + lam I) v = B'y~ (n >= p), or its dual v = B'(BB' + lam I)^(-1) y~ (p > n);
+- svd: B = U diag(sigma) V', v = V diag(sigma / (sigma^2 + lam)) U'y~; lam = 0 gives the
+  minimum-norm least-squares solution (pseudo-inverse with a relative cut-off);
+- paths and leave-one-out use one eigendecomposition of the smaller Gram (B'B or BB').
+"""
+from typing import NamedTuple
+
+import numpy as np
+import scipy.linalg
+
+from l1l2 import _validation as v
+from l1l2._fit import _fit_enet
+from l1l2._objectives import enet_objective_from_loss
+from l1l2._results import FitResult
+
+SOLVERS = ("auto", "cd", "cholesky", "svd")
+
+# Singular values below this fraction of the largest count as zero (rank deficiency).
+RCOND = 1e-11
+
+
+class RidgeDesign:
+    """The scaled, centred problem of validated X (n, p) and Y (n, k); one copy of X.
+
+    B (n, r): the penalised columns, scaled and projected off the unpenalised ones; Yt (n, k): the
+    scaled centred targets, projected likewise. coefficients() maps a solution back.
+    """
+
+    def __init__(self, X, Y, weights, factors, fit_intercept):
+        n_samples, n_features = X.shape
+        self.n_samples, self.n_features = n_samples, n_features
+        self.weights = np.ones(n_samples) if weights is None else weights
+        root = np.sqrt(self.weights)
+        self.x_mean = self.weights @ X / n_samples if fit_intercept else np.zeros(n_features)
+        Y64 = Y.astype(np.float64)
+        self.y_mean = self.weights @ Y64 / n_samples if fit_intercept else np.zeros(Y.shape[1])
+        self.penalised = np.flatnonzero(factors > 0)
+        self.free = np.flatnonzero(factors == 0)
+        self.inv_root_f = 1.0 / np.sqrt(factors[self.penalised])
+        scaled = (X - self.x_mean.astype(X.dtype)) * root[:, None].astype(X.dtype)    # the one copy
+        Yt = (Y64 - self.y_mean) * root[:, None]
+        B = scaled[:, self.penalised] * self.inv_root_f.astype(X.dtype)
+        self.basis = None
+        if self.free.size:
+            # The unpenalised columns' span, basis Q: every solver works orthogonally to it, then
+            # w_free = pinv(X_free) Q (Q'y - Q'B v) restores their least-squares coefficients.
+            u, sigma, vt = np.linalg.svd(scaled[:, self.free].astype(np.float64), full_matrices=False)
+            keep = sigma > RCOND * max(sigma.max(initial=0.0), 1e-300)
+            self.basis = u[:, keep]
+            self.free_map = vt[keep].T / sigma[keep]          # pinv(X_free) Q
+            self.free_target = self.basis.T @ Yt               # Q'y
+            self.free_loadings = self.basis.T @ B.astype(np.float64)   # Q'B
+            B = B - (self.basis @ self.free_loadings).astype(B.dtype)
+            Yt = Yt - self.basis @ self.free_target
+        self.B, self.Yt = B, Yt
+
+    def coefficients(self, V):
+        """Coefficients W (m, p) of the solutions V (r, m) (m targets, or m alphas of one target)."""
+        V = np.asarray(V, dtype=np.float64)
+        W = np.zeros((V.shape[1], self.n_features))
+        W[:, self.penalised] = (V * self.inv_root_f[:, None]).T
+        if self.free.size:
+            W[:, self.free] = (self.free_map @ (self.free_target - self.free_loadings @ V)).T
+        return W
+
+    def intercepts(self, W):
+        """Intercepts of coefficient rows W (m, p): y_mean - x_mean . w (one target, or one each)."""
+        return self.y_mean - W @ self.x_mean
+
+
+def solve(design, lam, solver):
+    """V (r, k) solving min ||Yt - B v||^2 + lam ||v||^2 for each target column."""
+    B, Yt = design.B, design.Yt.astype(design.B.dtype)
+    n, r = B.shape
+    if solver == "svd" or lam == 0:
+        U, sigma, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False,
+                                        lapack_driver="gesdd")
+        keep = sigma > RCOND * max(sigma.max(initial=0.0), 1e-300)
+        shrink = np.where(keep, sigma / np.where(keep, sigma**2 + lam, 1.0), 0.0)
+        return Vt.T @ (shrink[:, None] * (U.T @ Yt))
+    if n >= r:
+        A = B.T @ B
+        A[np.diag_indices_from(A)] += lam
+        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), B.T @ Yt,
+                                      check_finite=False)
+    K = B @ B.T
+    K[np.diag_indices_from(K)] += lam
+    return B.T @ scipy.linalg.cho_solve(scipy.linalg.cho_factor(K, check_finite=False), Yt,
+                                        check_finite=False)
+
+
+def ridge_direct(X, Y, alpha, weights, factors, fit_intercept, solver):
+    """Coefficients (k, p) and intercepts (k,) of ridge by a direct solver ("cholesky", "svd" or
+    "auto": Cholesky unless alpha = 0, falling back to the SVD if the matrix is not positive
+    definite)."""
+    design = RidgeDesign(X, Y, weights, factors, fit_intercept)
+    lam = design.n_samples * alpha
+    if solver == "auto":
+        solver = "svd" if lam == 0 else "cholesky"
+    try:
+        V = solve(design, lam, solver)
+    except np.linalg.LinAlgError:
+        if solver != "auto":
+            raise
+        V = solve(design, lam, "svd")
+    W = design.coefficients(V)
+    return W, design.intercepts(W)
+
+
+def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
+          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
+          threads=None):
+    """Fit ridge regression (least squares when alpha = 0).
+
+    Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``.
+
+    Parameters
+    ----------
+    X, y, fit_intercept, sample_weight, penalty_factor
+        As in :func:`l1l2.lasso`. A 2-D y (k targets) shares one factorisation.
+    alpha : float >= 0
+        0 gives ordinary least squares: the minimum-norm solution when X is rank deficient.
+    solver : "auto", "cholesky", "svd" or "cd"
+        "cholesky" solves the normal equations (X'SX + n alpha F) w = X'Sy on the centred data, in
+        the primal (n >= p) or the dual / kernel form (p > n); "svd" uses the singular value
+        decomposition (rank-deficient X, alpha = 0); "cd" is the coordinate-descent engine of
+        :func:`l1l2.elastic_net` (then tol, max_iter, coef_init, precompute and threads apply).
+        "auto" picks Cholesky, or the SVD for alpha = 0 or when the matrix is not positive definite.
+
+    Returns
+    -------
+    FitResult
+        Direct solvers report n_iter = 1 and the duality gap of their solution (rounding level).
+
+    Examples
+    --------
+    >>> import numpy as np, l1l2
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> l1l2.ridge(X, [0.1, 1.0, 2.1, 2.9], alpha=0.1).coef.round(3)
+    array([0.884, 0.024])
+    """
+    solver = v.check_option(solver, "solver", SOLVERS)
+    if solver == "cd":
+        return _fit_enet(X, y, alpha, 0.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
+                         positive=False, penalty_factor=penalty_factor, tol=tol,
+                         max_iter=max_iter, coef_init=coef_init, precompute=precompute,
+                         threads=threads)
+    X, y = v.check_Xy(X, y)
+    n_samples, n_features = X.shape
+    alpha = v.check_alpha(alpha)
+    fit_intercept = v.check_flag(fit_intercept, "fit_intercept")
+    weights = v.check_sample_weight(sample_weight, n_samples)
+    factors = v.check_penalty_factor(penalty_factor, n_features)
+    v.check_tol(tol), v.check_max_iter(max_iter), v.check_precompute(precompute)
+    v.check_threads(threads)
+    Y = y.reshape(n_samples, -1)
+    v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features), X.dtype)
+    W, b = ridge_direct(X, Y, alpha, weights, factors, fit_intercept, solver)
+    loss, gap, scale = certificate(X, Y, W, b, weights, alpha, factors)
+    objective = enet_objective_from_loss(loss, n_samples, W, alpha, 0.0, factors)
+    fits = DirectFits(W.astype(X.dtype), b, gap, np.ones(len(b), dtype=np.int64),
+                      np.isfinite(gap) & np.all(np.isfinite(W), axis=1))
+    return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=0.0, loss="squared",
+                                  one_target=y.ndim == 1)
+
+
+class DirectFits(NamedTuple):
+    coef: np.ndarray
+    intercept: np.ndarray
+    dual_gap: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+
+
+def certificate(X, Y, W, b, weights, alpha, factors):
+    """(loss = sum_i s_i r_i^2, duality gap, gap scale sum_i s_i y_c,i^2 / n) per target.
+
+    The dual point is the residual itself; the unpenalised features' constraint x_j.S r = 0 holds
+    at a least-squares solution up to rounding.
+    """
+    n_samples = X.shape[0]
+    s = np.ones(n_samples) if weights is None else weights
+    R = Y - (X @ W.T.astype(X.dtype)).astype(np.float64) - b
+    SR = s[:, None] * R
+    loss = np.einsum("ik,ik->k", SR, R)
+    Yc = Y - s @ Y / n_samples
+    pull = ((X.T @ SR.astype(X.dtype)).astype(np.float64) - np.outer(s @ X, SR.sum(axis=0)) / n_samples) / n_samples
+    penalised = factors > 0
+    l2 = alpha * factors[penalised]
+    conj = np.zeros(Y.shape[1]) if alpha == 0 else (pull[penalised]**2 / (2 * l2[:, None])).sum(axis=0)
+    primal = 0.5 * loss / n_samples + 0.5 * alpha * (W**2) @ factors
+    dual = np.einsum("ik,ik->k", SR, Yc) / n_samples - 0.5 * loss / n_samples - conj
+    scale = np.maximum(np.einsum("ik,ik->k", s[:, None] * Yc, Yc) / n_samples, np.finfo(np.float64).tiny)
+    return loss, np.maximum(primal - dual, 0.0), scale
