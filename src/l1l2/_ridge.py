@@ -22,7 +22,8 @@ import scipy.linalg
 from l1l2 import _validation as v
 from l1l2._fit import _fit_enet
 from l1l2._objectives import enet_objective_from_loss
-from l1l2._results import FitResult
+from l1l2._grid import alpha_max_from_scores, default_alphas
+from l1l2._results import FitResult, PathResult
 
 SOLVERS = ("auto", "cd", "cholesky", "svd")
 
@@ -184,22 +185,125 @@ class DirectFits(NamedTuple):
 
 
 def certificate(X, Y, W, b, weights, alpha, factors):
-    """(loss = sum_i s_i r_i^2, duality gap, gap scale sum_i s_i y_c,i^2 / n) per target.
+    """(loss = sum_i s_i r_i^2, duality gap, gap scale sum_i s_i y_c,i^2 / n) per column of Y.
 
-    The dual point is the residual itself; the unpenalised features' constraint x_j.S r = 0 holds
-    at a least-squares solution up to rounding.
+    Column t has coefficients W[t], intercept b[t] and penalty alpha (a scalar, or alpha[t]). The dual
+    point is the residual itself; the unpenalised features' constraint x_j.S r = 0 holds at a
+    least-squares solution up to rounding.
     """
     n_samples = X.shape[0]
     s = np.ones(n_samples) if weights is None else weights
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],))
     R = Y - (X @ W.T.astype(X.dtype)).astype(np.float64) - b
     SR = s[:, None] * R
     loss = np.einsum("ik,ik->k", SR, R)
     Yc = Y - s @ Y / n_samples
-    pull = ((X.T @ SR.astype(X.dtype)).astype(np.float64) - np.outer(s @ X, SR.sum(axis=0)) / n_samples) / n_samples
+    x_mean = s @ X / n_samples
+    pull = ((X.T @ SR.astype(X.dtype)).astype(np.float64) - np.outer(x_mean, SR.sum(axis=0))) / n_samples
     penalised = factors > 0
-    l2 = alpha * factors[penalised]
-    conj = np.zeros(Y.shape[1]) if alpha == 0 else (pull[penalised]**2 / (2 * l2[:, None])).sum(axis=0)
-    primal = 0.5 * loss / n_samples + 0.5 * alpha * (W**2) @ factors
+    l2 = factors[penalised][:, None] * alpha[None, :]
+    conj = np.divide(pull[penalised]**2, 2 * l2, out=np.zeros_like(l2), where=l2 > 0).sum(axis=0)
+    primal = 0.5 * loss / n_samples + 0.5 * alpha * ((W**2) @ factors)
     dual = np.einsum("ik,ik->k", SR, Yc) / n_samples - 0.5 * loss / n_samples - conj
-    scale = np.maximum(np.einsum("ik,ik->k", s[:, None] * Yc, Yc) / n_samples, np.finfo(np.float64).tiny)
+    scale = np.maximum(np.einsum("ik,ik->k", s[:, None] * Yc, Yc) / n_samples,
+                       np.finfo(np.float64).tiny)
     return loss, np.maximum(primal - dual, 0.0), scale
+
+
+class Spectrum:
+    """One eigendecomposition of the smaller Gram of B, for every alpha at once.
+
+    B = U diag(sigma) V' with rank r: n >= r uses B'B = V sigma^2 V' (then U = B V / sigma), p > n
+    uses BB' = U sigma^2 U'. Kept: sigma2 (r,), u = U'y~ (r,), and the basis of the smaller side.
+    """
+
+    def __init__(self, design):
+        B = design.B.astype(np.float64)
+        y = design.Yt[:, 0]
+        self.tall = B.shape[0] >= B.shape[1]
+        gram = B.T @ B if self.tall else B @ B.T
+        sigma2, basis = scipy.linalg.eigh(gram, check_finite=False)
+        keep = sigma2 > RCOND**2 * max(sigma2.max(initial=0.0), 1e-300)
+        self.sigma2, self.basis, self.B = sigma2[keep], basis[:, keep], B
+        sigma = np.sqrt(self.sigma2)
+        self.u = (self.basis.T @ (B.T @ y)) / sigma if self.tall else self.basis.T @ y
+
+    def left_vectors(self):
+        """U (n, r): an extra product when tall (leave-one-out needs it)."""
+        return self.B @ self.basis / np.sqrt(self.sigma2) if self.tall else self.basis
+
+    def solutions(self, lams):
+        """V (r_B, T): the solution of the projected problem at each lam (min-norm at lam = 0)."""
+        shrink = self.u[:, None] / (self.sigma2[:, None] + np.asarray(lams)[None, :])
+        if self.tall:
+            return self.basis @ (np.sqrt(self.sigma2)[:, None] * shrink)
+        return self.B.T @ (self.basis @ shrink)
+
+    def df(self, lams):
+        """Effective degrees of freedom sum_k sigma_k^2 / (sigma_k^2 + lam) at each lam."""
+        return (self.sigma2[None, :] / (self.sigma2[None, :] + np.asarray(lams)[:, None])).sum(axis=1)
+
+
+def ridge_path(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, fit_intercept=True,
+               sample_weight=None, penalty_factor=None):
+    """Ridge along a grid of alphas from one eigendecomposition (of X'SX or XSX', the smaller).
+
+    Parameters
+    ----------
+    X, y, fit_intercept, sample_weight, penalty_factor
+        As in :func:`ridge`; y must be 1-D.
+    alphas : array-like, optional
+        The grid (sorted decreasing). Default: n_alphas log-spaced from glmnet's alpha_max for
+        ridge (the Lasso's alpha_max divided by 1e-3) down to alpha_max * alpha_min_ratio (1e-4 if
+        n_samples >= n_features, else 1e-2).
+
+    Returns
+    -------
+    PathResult
+        df is the effective degrees of freedom sum_k s_k^2 / (s_k^2 + n alpha) over the singular
+        values s_k of the weighted, centred X (with penalty factors), plus one per unpenalised
+        feature; each point carries its duality gap.
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_diabetes
+    >>> X, y, names = load_diabetes()
+    >>> path = l1l2.ridge_path(X, y, n_alphas=5)
+    >>> bool(path.df[0] < path.df[-1] <= 10)
+    True
+    """
+    options = v.check_path_options(X, y, 0.0, alphas=alphas, n_alphas=n_alphas,
+                                   alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                                   sample_weight=sample_weight, positive=False,
+                                   penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
+                                   precompute="auto", verbose=False)
+    return fit_ridge_path(options.X, options.y, options)[0]
+
+
+def fit_ridge_path(X, y, options, alphas=None, weights=None):
+    """(PathResult, RidgeDesign, Spectrum) of validated data; alphas and weights override."""
+    weights = options.sample_weight if weights is None else weights
+    factors = options.penalty_factor
+    n_samples, n_features = X.shape
+    design = RidgeDesign(X, y[:, None], weights, factors, options.fit_intercept)
+    spectrum = Spectrum(design)
+    if alphas is None:
+        alphas = options.alphas
+    if alphas is None:
+        # x_j . S y_c / n of the penalised features (after the unpenalised fit): B_j = x_j / sqrt(f_j)
+        scores = design.B.T.astype(np.float64) @ design.Yt[:, 0] / design.inv_root_f / n_samples
+        alpha_max = alpha_max_from_scores(scores, factors[design.penalised], 0.0, False)
+        alphas = default_alphas(alpha_max, options.n_alphas, options.alpha_min_ratio, n_samples,
+                                n_features)
+    lams = n_samples * np.asarray(alphas)
+    W = design.coefficients(spectrum.solutions(lams))
+    b = design.intercepts(W)
+    Y = np.repeat(y[:, None].astype(np.float64), len(lams), axis=1)
+    loss, gaps, _ = certificate(X, Y, W, b, weights, alphas, factors)
+    objectives = enet_objective_from_loss(loss, n_samples, W, np.asarray(alphas), 0.0, factors)
+    fits = [DirectFits(W[t].astype(X.dtype), b[t], gaps[t], 1, bool(np.isfinite(gaps[t])))
+            for t in range(len(lams))]
+    df = spectrum.df(lams) + (design.basis.shape[1] if design.basis is not None else 0)
+    path = PathResult.from_fits(alphas, fits, objectives, l1_ratio=0.0, df=df)
+    return path, design, spectrum
