@@ -7,10 +7,10 @@ from l1l2._cv import enet_cv, lasso_cv
 from l1l2._fit import elastic_net, lasso
 from l1l2._path import enet_path, lasso_path
 from l1l2._results import CVResult, FitResult, PathResult
-from l1l2._ridge import ridge, ridge_path
+from l1l2._ridge import ridge, ridge_cv, ridge_path
 from l1l2._warnings import ConvergenceWarning
 
 __version__ = "0.1.0"
 
 __all__ = ["CVResult", "ConvergenceWarning", "FitResult", "PathResult", "elastic_net", "enet_cv",
-           "enet_path", "lasso", "lasso_cv", "lasso_path", "ridge", "ridge_path", "__version__"]
+           "enet_path", "lasso", "lasso_cv", "lasso_path", "ridge", "ridge_cv", "ridge_path", "__version__"]

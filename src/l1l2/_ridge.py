@@ -23,7 +23,9 @@ from l1l2 import _validation as v
 from l1l2._fit import _fit_enet
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._grid import alpha_max_from_scores, default_alphas
-from l1l2._results import FitResult, PathResult
+from l1l2._cv import kfold
+from l1l2._parallel import parallel_map
+from l1l2._results import CVResult, FitResult, PathResult
 
 SOLVERS = ("auto", "cd", "cholesky", "svd")
 
@@ -307,3 +309,104 @@ def fit_ridge_path(X, y, options, alphas=None, weights=None):
     df = spectrum.df(lams) + (design.basis.shape[1] if design.basis is not None else 0)
     path = PathResult.from_fits(alphas, fits, objectives, l1_ratio=0.0, df=df)
     return path, design, spectrum
+
+
+def ridge_cv(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, cv="loo", fit_intercept=True,
+             sample_weight=None, penalty_factor=None, random_state=0, threads=None):
+    """Choose ridge's alpha by exact leave-one-out, generalised cross-validation or K-fold.
+
+    Parameters
+    ----------
+    X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, penalty_factor
+        As in :func:`ridge_path`.
+    cv : "loo", "gcv", int >= 2 or iterable of (train, test) index pairs
+        "loo": exact leave-one-out in closed form from the path's eigendecomposition. Each
+        left-out refit is the package's objective on n - 1 samples (weights renormalised), whose
+        penalty relative to the loss is a little weaker; the closed form accounts for that, so the
+        errors equal brute-force refits. "gcv": generalised cross-validation,
+        (sum_i s_i r_i^2 / n) / (1 - df / n)^2 with df counting the intercept. An int or pairs:
+        K-fold (shuffled, seeded by random_state) over per-fold ridge paths, in `threads` threads.
+
+    Returns
+    -------
+    CVResult
+        For "loo", fold_errors holds each sample's weighted squared error (n_samples, n_alphas)
+        and cv_se the standard error of their mean; for "gcv" it is one row and cv_se is zero.
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_diabetes
+    >>> X, y, names = load_diabetes()
+    >>> cv = l1l2.ridge_cv(X, y)
+    >>> bool(cv.alpha_1se >= cv.alpha_min)
+    True
+    """
+    options = v.check_path_options(X, y, 0.0, alphas=alphas, n_alphas=n_alphas,
+                                   alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                                   sample_weight=sample_weight, positive=False,
+                                   penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
+                                   precompute="auto", verbose=False)
+    n_samples = options.X.shape[0]
+    threads = v.check_threads(threads)
+    path, design, spectrum = fit_ridge_path(options.X, options.y, options)
+    if isinstance(cv, str) and cv in ("loo", "gcv"):
+        errors = (loo_errors if cv == "loo" else gcv_errors)(design, spectrum, path.alphas,
+                                                            options.fit_intercept)
+        fold_ids = np.arange(n_samples) if cv == "loo" else np.full(n_samples, -1)
+        return CVResult.from_errors(path, errors, fold_ids)
+    cv = v.check_cv(cv, n_samples, random_state)
+    splits, fold_ids = kfold(n_samples, cv, random_state) if isinstance(cv, int) else cv
+    errors = parallel_map(lambda split: held_out_ridge(options, *split, path.alphas), splits, threads)
+    return CVResult.from_errors(path, np.array(errors), fold_ids)
+
+
+def loo_errors(design, spectrum, alphas, fit_intercept):
+    """(n, T) weighted squared leave-one-out errors s_i e_i^2 (normalised weights), exactly.
+
+    Leaving sample i out of the package's objective leaves the penalty lam_i = (n - s_i) alpha on
+    the scaled problem ||y~ - B v||^2 + lam ||v||^2 (the loss now sums to n - s_i), so by the
+    Sherman-Morrison identity e_i = r_i(lam_i) / (sqrt(s_i) (1 - h_ii(lam_i))): the residual and
+    leverage of the full fit at that penalty. With the intercept and the unpenalised columns
+    orthogonal to B, h_ii = s_i / n + |Q_i|^2 + sum_k U_ik^2 sigma_k^2 / (sigma_k^2 + lam_i).
+    """
+    s, n = design.weights, design.n_samples
+    U = spectrum.left_vectors()
+    fixed = (s / n if fit_intercept else np.zeros(n))
+    if design.basis is not None:
+        fixed = fixed + (design.basis**2).sum(axis=1)
+    y = design.Yt[:, 0]
+    U2, Uu = U**2, U * spectrum.u
+    errors = np.empty((n, len(alphas)))
+    for t, alpha in enumerate(alphas):
+        keep = spectrum.sigma2[None, :] / (spectrum.sigma2[None, :] + ((n - s) * alpha)[:, None])
+        leverage = fixed + (U2 * keep).sum(axis=1)
+        residual = y - (Uu * keep).sum(axis=1)
+        # a sample of zero weight does not move the fit: its error is its plain residual
+        scaled = np.divide(residual, 1 - leverage, out=np.zeros(n), where=s > 0)
+        errors[:, t] = scaled**2          # s_i e_i^2 = (r~_i / (1 - h_ii))^2 in scaled units
+    return errors
+
+
+def gcv_errors(design, spectrum, alphas, fit_intercept):
+    """(1, T) generalised cross-validation: (sum_i s_i r_i^2 / n) / (1 - df / n)^2."""
+    n = design.n_samples
+    lams = n * np.asarray(alphas)
+    keep = spectrum.sigma2[None, :] / (spectrum.sigma2[None, :] + lams[:, None])
+    y = design.Yt[:, 0]
+    fitted_norm2 = ((keep * spectrum.u[None, :])**2).sum(axis=1)
+    cross = (keep * spectrum.u[None, :]**2).sum(axis=1)
+    rss = y @ y - 2 * cross + fitted_norm2
+    df = keep.sum(axis=1) + int(fit_intercept) + (design.basis.shape[1] if design.basis is not None else 0)
+    return (rss / n / (1 - df / n)**2)[None, :]
+
+
+def held_out_ridge(options, train, test, alphas):
+    """Weighted mean squared error on the test rows of the ridge path fitted on the train rows."""
+    raw = options.raw_weight
+    weights = None if raw is None else v.check_sample_weight(raw[train], train.size)
+    path = fit_ridge_path(options.X[train], options.y[train], options, alphas=alphas,
+                          weights=weights)[0]
+    residual = options.y[test][:, None] - path.predict(options.X[test])
+    test_weights = np.ones(test.size) if raw is None else raw[test]
+    return test_weights @ residual**2 / test_weights.sum()
