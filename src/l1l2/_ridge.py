@@ -349,13 +349,15 @@ def ridge_cv(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, cv="loo", 
                                    precompute="auto", verbose=False)
     n_samples = options.X.shape[0]
     threads = v.check_threads(threads)
+    closed_form = isinstance(cv, str)
+    cv = v.check_option(cv, "cv", ("loo", "gcv")) if closed_form else v.check_cv(cv, n_samples,
+                                                                                 random_state)
     path, design, spectrum = fit_ridge_path(options.X, options.y, options)
-    if isinstance(cv, str) and cv in ("loo", "gcv"):
+    if closed_form:
         errors = (loo_errors if cv == "loo" else gcv_errors)(design, spectrum, path.alphas,
                                                             options.fit_intercept)
         fold_ids = np.arange(n_samples) if cv == "loo" else np.full(n_samples, -1)
         return CVResult.from_errors(path, errors, fold_ids)
-    cv = v.check_cv(cv, n_samples, random_state)
     splits, fold_ids = kfold(n_samples, cv, random_state) if isinstance(cv, int) else cv
     errors = parallel_map(lambda split: held_out_ridge(options, *split, path.alphas), splits, threads)
     return CVResult.from_errors(path, np.array(errors), fold_ids)

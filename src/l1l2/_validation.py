@@ -266,6 +266,8 @@ def check_cv(cv, n_samples, random_state):
     """cv: an int K in [2, n_samples] (returned as is, for shuffled K-fold) or an iterable of
     (train, test) index arrays or boolean masks, returned as (list of (train, test) intp arrays,
     fold id per sample with -1 where no test set holds it)."""
+    if isinstance(cv, str):
+        raise ValueError(f"cv must be an int or an iterable of (train, test) index pairs, got {cv!r}")
     if isinstance(cv, numbers.Integral) and not isinstance(cv, (bool, np.bool_)):
         if not 2 <= cv <= n_samples:
             raise ValueError(f"cv must be between 2 and n_samples={n_samples}, got {cv}")
