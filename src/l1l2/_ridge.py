@@ -29,8 +29,11 @@ from l1l2._results import CVResult, FitResult, PathResult
 
 SOLVERS = ("auto", "cd", "cholesky", "svd")
 
-# Singular values below this fraction of the largest count as zero (rank deficiency).
-RCOND = 1e-11
+def significant(sigma, shape, dtype):
+    """Singular values that are not rounding noise: above max(shape) * eps(dtype) * the largest
+    (numpy.linalg.lstsq's cut-off, in the precision the data came in)."""
+    cutoff = max(shape) * np.finfo(dtype).eps * max(sigma.max(initial=0.0), np.finfo(np.float64).tiny)
+    return sigma > cutoff
 
 
 class RidgeDesign:
@@ -51,15 +54,21 @@ class RidgeDesign:
         self.penalised = np.flatnonzero(factors > 0)
         self.free = np.flatnonzero(factors == 0)
         self.inv_root_f = 1.0 / np.sqrt(factors[self.penalised])
-        scaled = (X - self.x_mean.astype(X.dtype)) * root[:, None].astype(X.dtype)    # the one copy
+        B = X - self.x_mean.astype(X.dtype)          # the one copy of X; scaled in place below
+        if weights is not None:
+            B *= root[:, None].astype(X.dtype)
+        free_columns = B[:, self.free].astype(np.float64)
+        if self.free.size:
+            B = B[:, self.penalised]
+        if np.any(self.inv_root_f != 1):
+            B *= self.inv_root_f.astype(X.dtype)
         Yt = (Y64 - self.y_mean) * root[:, None]
-        B = scaled[:, self.penalised] * self.inv_root_f.astype(X.dtype)
         self.basis = None
         if self.free.size:
             # The unpenalised columns' span, basis Q: every solver works orthogonally to it, then
             # w_free = pinv(X_free) Q (Q'y - Q'B v) restores their least-squares coefficients.
-            u, sigma, vt = np.linalg.svd(scaled[:, self.free].astype(np.float64), full_matrices=False)
-            keep = sigma > RCOND * max(sigma.max(initial=0.0), 1e-300)
+            u, sigma, vt = np.linalg.svd(free_columns, full_matrices=False)
+            keep = significant(sigma, free_columns.shape, X.dtype)
             self.basis = u[:, keep]
             self.free_map = vt[keep].T / sigma[keep]          # pinv(X_free) Q
             self.free_target = self.basis.T @ Yt               # Q'y
@@ -83,42 +92,63 @@ class RidgeDesign:
 
 
 def solve(design, lam, solver):
-    """V (r, k) solving min ||Yt - B v||^2 + lam ||v||^2 for each target column."""
-    B, Yt = design.B, design.Yt.astype(design.B.dtype)
+    """Solve min ||Yt - B v||^2 + lam ||v||^2 for each target column: (V (r, k), loss, gap).
+
+    loss = ||Yt - B v||^2 is the weighted residual sum of squares and gap the duality gap of the
+    package's objective, ||lam v - B'theta||^2 / (2 lam n) with theta the residual (for lam = 0 the
+    suboptimality ||P_B theta||^2 / (2n)); both come from the factorised Gram or the SVD, with no
+    further pass over X.
+    """
+    B, Yt = design.B, design.Yt
     n, r = B.shape
     if solver == "svd" or lam == 0:
         U, sigma, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False,
                                         lapack_driver="gesdd")
-        keep = sigma > RCOND * max(sigma.max(initial=0.0), 1e-300)
-        shrink = np.where(keep, sigma / np.where(keep, sigma**2 + lam, 1.0), 0.0)
-        return Vt.T @ (shrink[:, None] * (U.T @ Yt))
+        keep = significant(sigma, B.shape, B.dtype)
+        U, sigma, Vt = U[:, keep].astype(np.float64), sigma[keep], Vt[keep].astype(np.float64)
+        projected = U.T @ Yt                                          # U'y
+        V = Vt.T @ ((sigma / (sigma**2 + lam))[:, None] * projected)
+        theta = Yt - U @ ((sigma**2 / (sigma**2 + lam))[:, None] * projected)
+        along = U.T @ theta
+        if lam == 0:
+            return V, column_norms2(theta), column_norms2(along) / (2 * n)
+        g = Vt.T @ (sigma[:, None] * along)
+        return V, column_norms2(theta), column_norms2(lam * V - g) / (2 * lam * n)
     if n >= r:
-        A = B.T @ B
-        A[np.diag_indices_from(A)] += lam
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(A, check_finite=False), B.T @ Yt,
-                                      check_finite=False)
-    K = B @ B.T
-    K[np.diag_indices_from(K)] += lam
-    return B.T @ scipy.linalg.cho_solve(scipy.linalg.cho_factor(K, check_finite=False), Yt,
-                                        check_finite=False)
+        A = (B.T @ B).astype(np.float64)
+        rhs = (B.T @ Yt.astype(B.dtype)).astype(np.float64)
+        V = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A + lam * np.eye(r), check_finite=False),
+                                   rhs, check_finite=False)
+        AV = A @ V
+        loss = column_norms2(Yt) - 2 * np.einsum("jk,jk->k", V, rhs) + np.einsum("jk,jk->k", V, AV)
+        return V, np.maximum(loss, 0.0), column_norms2(lam * V - (rhs - AV)) / (2 * lam * n)
+    K = (B @ B.T).astype(np.float64)
+    C = scipy.linalg.cho_solve(scipy.linalg.cho_factor(K + lam * np.eye(n), check_finite=False),
+                               Yt, check_finite=False)
+    theta = Yt - K @ C
+    z = lam * C - theta                     # lam v - B'theta = B'z
+    gap = np.einsum("ik,ik->k", z, K @ z) / (2 * lam * n)
+    return (B.T @ C.astype(B.dtype)).astype(np.float64), column_norms2(theta), np.maximum(gap, 0.0)
+
+
+def column_norms2(A):
+    return np.einsum("ik,ik->k", A, A)
 
 
 def ridge_direct(X, Y, alpha, weights, factors, fit_intercept, solver):
-    """Coefficients (k, p) and intercepts (k,) of ridge by a direct solver ("cholesky", "svd" or
-    "auto": Cholesky unless alpha = 0, falling back to the SVD if the matrix is not positive
-    definite)."""
+    """(coefficients (k, p), intercepts (k,), loss (k,), gap (k,)) of ridge by a direct solver:
+    "cholesky", "svd", or "auto" (Cholesky unless alpha = 0, the SVD if Cholesky fails)."""
     design = RidgeDesign(X, Y, weights, factors, fit_intercept)
     lam = design.n_samples * alpha
-    if solver == "auto":
-        solver = "svd" if lam == 0 else "cholesky"
+    choice = ("svd" if lam == 0 else "cholesky") if solver == "auto" else solver
     try:
-        V = solve(design, lam, solver)
+        V, loss, gap = solve(design, lam, choice)
     except np.linalg.LinAlgError:
         if solver != "auto":
             raise
-        V = solve(design, lam, "svd")
+        V, loss, gap = solve(design, lam, "svd")
     W = design.coefficients(V)
-    return W, design.intercepts(W)
+    return W, design.intercepts(W), loss, gap
 
 
 def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
@@ -169,8 +199,7 @@ def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
     v.check_threads(threads)
     Y = y.reshape(n_samples, -1)
     v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features), X.dtype)
-    W, b = ridge_direct(X, Y, alpha, weights, factors, fit_intercept, solver)
-    loss, gap, scale = certificate(X, Y, W, b, weights, alpha, factors)
+    W, b, loss, gap = ridge_direct(X, Y, alpha, weights, factors, fit_intercept, solver)
     objective = enet_objective_from_loss(loss, n_samples, W, alpha, 0.0, factors)
     fits = DirectFits(W.astype(X.dtype), b, gap, np.ones(len(b), dtype=np.int64),
                       np.isfinite(gap) & np.all(np.isfinite(W), axis=1))
@@ -186,60 +215,49 @@ class DirectFits(NamedTuple):
     converged: np.ndarray
 
 
-def certificate(X, Y, W, b, weights, alpha, factors):
-    """(loss = sum_i s_i r_i^2, duality gap, gap scale sum_i s_i y_c,i^2 / n) per column of Y.
-
-    Column t has coefficients W[t], intercept b[t] and penalty alpha (a scalar, or alpha[t]). The dual
-    point is the residual itself; the unpenalised features' constraint x_j.S r = 0 holds at a
-    least-squares solution up to rounding.
-    """
-    n_samples = X.shape[0]
-    s = np.ones(n_samples) if weights is None else weights
-    alpha = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],))
-    R = Y - (X @ W.T.astype(X.dtype)).astype(np.float64) - b
-    SR = s[:, None] * R
-    loss = np.einsum("ik,ik->k", SR, R)
-    Yc = Y - s @ Y / n_samples
-    x_mean = s @ X / n_samples
-    pull = ((X.T @ SR.astype(X.dtype)).astype(np.float64) - np.outer(x_mean, SR.sum(axis=0))) / n_samples
-    penalised = factors > 0
-    l2 = factors[penalised][:, None] * alpha[None, :]
-    conj = np.divide(pull[penalised]**2, 2 * l2, out=np.zeros_like(l2), where=l2 > 0).sum(axis=0)
-    primal = 0.5 * loss / n_samples + 0.5 * alpha * ((W**2) @ factors)
-    dual = np.einsum("ik,ik->k", SR, Yc) / n_samples - 0.5 * loss / n_samples - conj
-    scale = np.maximum(np.einsum("ik,ik->k", s[:, None] * Yc, Yc) / n_samples,
-                       np.finfo(np.float64).tiny)
-    return loss, np.maximum(primal - dual, 0.0), scale
-
-
 class Spectrum:
     """One eigendecomposition of the smaller Gram of B, for every alpha at once.
 
-    B = U diag(sigma) V' with rank r: n >= r uses B'B = V sigma^2 V' (then U = B V / sigma), p > n
-    uses BB' = U sigma^2 U'. Kept: sigma2 (r,), u = U'y~ (r,), and the basis of the smaller side.
+    B = U diag(sigma) V' with rank r: n >= r uses A = B'B = V sigma^2 V', p > n uses K = BB' =
+    U sigma^2 U'. Kept: the Gram, sigma2 (r,), its eigenvectors (basis) and u = U'y~ (r,).
     """
 
     def __init__(self, design):
         B = design.B.astype(np.float64)
-        y = design.Yt[:, 0]
+        self.y = design.Yt[:, 0]
         self.tall = B.shape[0] >= B.shape[1]
-        gram = B.T @ B if self.tall else B @ B.T
-        sigma2, basis = scipy.linalg.eigh(gram, check_finite=False)
-        keep = sigma2 > RCOND**2 * max(sigma2.max(initial=0.0), 1e-300)
+        self.gram = B.T @ B if self.tall else B @ B.T
+        sigma2, basis = scipy.linalg.eigh(self.gram, check_finite=False)
+        # eigenvalues of a Gram carry absolute error ~ eps * the largest: cut at that level
+        keep = significant(sigma2, B.shape, design.B.dtype)
         self.sigma2, self.basis, self.B = sigma2[keep], basis[:, keep], B
-        sigma = np.sqrt(self.sigma2)
-        self.u = (self.basis.T @ (B.T @ y)) / sigma if self.tall else self.basis.T @ y
+        self.rhs = B.T @ self.y
+        self.u = (self.basis.T @ self.rhs) / np.sqrt(self.sigma2) if self.tall else self.basis.T @ self.y
 
     def left_vectors(self):
         """U (n, r): an extra product when tall (leave-one-out needs it)."""
         return self.B @ self.basis / np.sqrt(self.sigma2) if self.tall else self.basis
 
-    def solutions(self, lams):
-        """V (r_B, T): the solution of the projected problem at each lam (min-norm at lam = 0)."""
-        shrink = self.u[:, None] / (self.sigma2[:, None] + np.asarray(lams)[None, :])
+    def solve(self, lams):
+        """(V (r_B, T), loss (T,), gap (T,)) at each lam, as in solve(): certificates from the Gram."""
+        lams = np.asarray(lams, dtype=np.float64)
+        shrink = self.u[:, None] / (self.sigma2[:, None] + lams[None, :])
+        n = self.B.shape[0]
         if self.tall:
-            return self.basis @ (np.sqrt(self.sigma2)[:, None] * shrink)
-        return self.B.T @ (self.basis @ shrink)
+            V = self.basis @ (np.sqrt(self.sigma2)[:, None] * shrink)
+            AV = self.gram @ V
+            g = self.rhs[:, None] - AV
+            loss = self.y @ self.y - 2 * self.rhs @ V + np.einsum("jt,jt->t", V, AV)
+            exact = column_norms2((self.basis.T @ g) / np.sqrt(self.sigma2)[:, None]) / (2 * n)
+            residual_gap = column_norms2(lams * V - g) / (2 * np.where(lams > 0, lams, 1) * n)
+            return V, np.maximum(loss, 0.0), np.where(lams > 0, residual_gap, exact)
+        C = self.basis @ shrink
+        theta = self.y[:, None] - self.gram @ C
+        z = lams * C - theta
+        residual_gap = np.einsum("it,it->t", z, self.gram @ z) / (2 * np.where(lams > 0, lams, 1) * n)
+        exact = column_norms2(self.basis.T @ theta) / (2 * n)
+        return (self.B.T @ C, column_norms2(theta),
+                np.maximum(np.where(lams > 0, residual_gap, exact), 0.0))
 
     def df(self, lams):
         """Effective degrees of freedom sum_k sigma_k^2 / (sigma_k^2 + lam) at each lam."""
@@ -299,10 +317,9 @@ def fit_ridge_path(X, y, options, alphas=None, weights=None):
         alphas = default_alphas(alpha_max, options.n_alphas, options.alpha_min_ratio, n_samples,
                                 n_features)
     lams = n_samples * np.asarray(alphas)
-    W = design.coefficients(spectrum.solutions(lams))
+    V, loss, gaps = spectrum.solve(lams)
+    W = design.coefficients(V)
     b = design.intercepts(W)
-    Y = np.repeat(y[:, None].astype(np.float64), len(lams), axis=1)
-    loss, gaps, _ = certificate(X, Y, W, b, weights, alphas, factors)
     objectives = enet_objective_from_loss(loss, n_samples, W, np.asarray(alphas), 0.0, factors)
     fits = [DirectFits(W[t].astype(X.dtype), b[t], gaps[t], 1, bool(np.isfinite(gaps[t])))
             for t in range(len(lams))]
