@@ -223,7 +223,7 @@ class Spectrum:
     """
 
     def __init__(self, design):
-        B = design.B.astype(np.float64)
+        B = np.asarray(design.B, dtype=np.float64)      # no copy for float64 data
         self.y = design.Yt[:, 0]
         self.tall = B.shape[0] >= B.shape[1]
         self.gram = B.T @ B if self.tall else B @ B.T
@@ -312,7 +312,7 @@ def fit_ridge_path(X, y, options, alphas=None, weights=None):
         alphas = options.alphas
     if alphas is None:
         # x_j . S y_c / n of the penalised features (after the unpenalised fit): B_j = x_j / sqrt(f_j)
-        scores = design.B.T.astype(np.float64) @ design.Yt[:, 0] / design.inv_root_f / n_samples
+        scores = spectrum.rhs / design.inv_root_f / n_samples
         alpha_max = alpha_max_from_scores(scores, factors[design.penalised], 0.0, False)
         alphas = default_alphas(alpha_max, options.n_alphas, options.alpha_min_ratio, n_samples,
                                 n_features)
@@ -388,6 +388,7 @@ def loo_errors(design, spectrum, alphas, fit_intercept):
     Sherman-Morrison identity e_i = r_i(lam_i) / (sqrt(s_i) (1 - h_ii(lam_i))): the residual and
     leverage of the full fit at that penalty. With the intercept and the unpenalised columns
     orthogonal to B, h_ii = s_i / n + |Q_i|^2 + sum_k U_ik^2 sigma_k^2 / (sigma_k^2 + lam_i).
+    Samples sharing a weight share lam_i: each group costs two matrix products for all alphas.
     """
     s, n = design.weights, design.n_samples
     U = spectrum.left_vectors()
@@ -395,15 +396,15 @@ def loo_errors(design, spectrum, alphas, fit_intercept):
     if design.basis is not None:
         fixed = fixed + (design.basis**2).sum(axis=1)
     y = design.Yt[:, 0]
-    U2, Uu = U**2, U * spectrum.u
-    errors = np.empty((n, len(alphas)))
-    for t, alpha in enumerate(alphas):
-        keep = spectrum.sigma2[None, :] / (spectrum.sigma2[None, :] + ((n - s) * alpha)[:, None])
-        leverage = fixed + (U2 * keep).sum(axis=1)
-        residual = y - (Uu * keep).sum(axis=1)
-        # a sample of zero weight does not move the fit: its error is its plain residual
-        scaled = np.divide(residual, 1 - leverage, out=np.zeros(n), where=s > 0)
-        errors[:, t] = scaled**2          # s_i e_i^2 = (r~_i / (1 - h_ii))^2 in scaled units
+    errors = np.zeros((n, len(alphas)))
+    values, group = np.unique(s, return_inverse=True)
+    for g, weight in enumerate(values):
+        rows = np.flatnonzero(group == g)
+        keep = spectrum.sigma2[:, None] / (spectrum.sigma2[:, None] + (n - weight) * alphas[None, :])
+        leverage = fixed[rows, None] + U[rows]**2 @ keep
+        residual = y[rows, None] - (U[rows] * spectrum.u) @ keep
+        if weight > 0:      # a sample of zero weight counts for nothing
+            errors[rows] = (residual / (1 - leverage))**2   # s_i e_i^2 in the scaled units
     return errors
 
 
