@@ -1,9 +1,14 @@
-"""One adapter per solver, all with the signature ``fit(X, y, alpha, l1_ratio, tol)``.
+"""One adapter per solver and task, each returning the same timed record.
 
-Each adapter times only the solver's public fit call (estimator construction
-included, it is negligible) and returns the same record. The objective is
-recomputed here from the returned coef/intercept with a single NumPy function,
-so every solver is judged by the same yardstick rather than by its own report.
+Single fits: ``fit(X, y, alpha, l1_ratio, tol)``; with a 2-D y (n, k) the same
+adapters solve k independent targets. Paths: ``path(X, y, alphas, l1_ratio, tol)``
+over an explicit, decreasing alphas grid. Cross-validation:
+``cv(X, y, alphas, splits)`` with explicit (train, test) index pairs.
+
+Each adapter times only the solver's public call (estimator construction
+included, it is negligible). The objective is recomputed here from the returned
+coef/intercept with a single NumPy function, so every solver is judged by the
+same yardstick rather than by its own report.
 """
 import importlib
 from time import perf_counter
@@ -12,6 +17,10 @@ import numpy as np
 
 # Iteration caps high enough that the tolerance, not the cap, stops every solver.
 MAX_EPOCHS = 100_000
+# Working-set iterations for celer and skglm (their outer loop).
+MAX_OUTER = 1_000
+# Parallel folds for the cross-validation estimators that take n_jobs.
+CV_JOBS = 2
 
 # solver -> (module, distribution name for version reporting, (lasso API, enet API)).
 PACKAGES = {
@@ -24,26 +33,49 @@ PACKAGES = {
 
 
 def objective(X, y, coef, intercept, alpha, l1_ratio):
-    """(1/2n)||y - Xw - b||^2 + alpha * (rho ||w||_1 + (1 - rho)/2 ||w||^2)."""
-    residual = y - X @ coef - intercept
-    penalty = l1_ratio * np.abs(coef).sum() + 0.5 * (1.0 - l1_ratio) * (coef @ coef)
-    return residual @ residual / (2 * len(y)) + alpha * penalty
+    """(1/2n)||y - Xw - b||^2 + alpha * (rho ||w||_1 + (1 - rho)/2 ||w||^2).
+
+    Vectorised over fits: coef of shape (k, p) and intercept (k,) give k
+    objectives, either for one y and k alphas (a path) or for the k columns of a
+    2-D y and one alpha (a batch). A 1-D coef gives a scalar.
+    """
+    W = np.atleast_2d(coef)
+    # (k, n) rows, so the sums of squares run along contiguous memory (pairwise).
+    residual = y.reshape(len(y), -1).T - W @ X.T - np.reshape(intercept, (-1, 1))
+    penalty = l1_ratio * np.abs(W).sum(axis=1) + 0.5 * (1.0 - l1_ratio) * (W * W).sum(axis=1)
+    obj = (residual * residual).sum(axis=1) / (2 * len(y)) + alpha * penalty
+    return obj if np.ndim(coef) == 2 else float(obj[0])
+
+
+def _load(module, attr):
+    return getattr(importlib.import_module(module), attr)
+
+
+def importable(module, attr):
+    try:
+        _load(module, attr)
+        return True
+    except (ImportError, AttributeError):
+        return False
 
 
 def _api(solver, l1_ratio):
     """The solver's Lasso entry point if l1_ratio == 1, else its elastic-net one."""
     module, _, (lasso, enet) = PACKAGES[solver]
-    return getattr(importlib.import_module(module), lasso if l1_ratio == 1.0 else enet)
+    return _load(module, lasso if l1_ratio == 1.0 else enet)
 
 
 def _record(solver, fit_call, X, y, alpha, l1_ratio):
     start = perf_counter()
     coef, intercept, n_iter, converged = fit_call()
     elapsed = perf_counter() - start
-    coef = np.asarray(coef, dtype=float).ravel()
+    # One fit: coef (p,), scalar intercept. Several (path or batch): (k, p) and (k,).
+    coef = np.asarray(coef, dtype=float)
+    coef = coef.ravel() if y.ndim == 1 and np.ndim(alpha) == 0 else coef
+    intercept = np.asarray(intercept, dtype=float)
     return dict(solver=solver, time=elapsed, n_iter=n_iter, converged=converged,
-                objective=objective(X, y, coef, float(intercept), alpha, l1_ratio),
-                coef=coef, intercept=float(intercept))
+                objective=objective(X, y, coef, intercept, alpha, l1_ratio),
+                coef=coef, intercept=intercept.tolist())
 
 
 def fit_l1l2(X, y, alpha, l1_ratio, tol):
@@ -53,7 +85,7 @@ def fit_l1l2(X, y, alpha, l1_ratio, tol):
 
     def call():
         res = solve(X, y, alpha, *extra, tol=tol, max_iter=MAX_EPOCHS)
-        return res.coef, res.intercept, res.n_iter, bool(res.converged)
+        return res.coef, res.intercept, int(np.max(res.n_iter)), bool(np.all(res.converged))
 
     return _record("l1l2", call, X, y, alpha, l1_ratio)
 
@@ -83,8 +115,8 @@ SOLVERS = {
     # variant is its other dense strategy and is strong when n >> p.
     "sklearn": _estimator_adapter("sklearn", precompute=False, max_iter=MAX_EPOCHS),
     "sklearn-gram": _estimator_adapter("sklearn-gram", precompute=True, max_iter=MAX_EPOCHS),
-    "celer": _estimator_adapter("celer", max_iter=1_000, max_epochs=MAX_EPOCHS),
-    "skglm": _estimator_adapter("skglm", max_iter=1_000, max_epochs=MAX_EPOCHS),
+    "celer": _estimator_adapter("celer", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+    "skglm": _estimator_adapter("skglm", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
 }
 
 
@@ -92,9 +124,154 @@ def available_solvers():
     """Solvers whose API imports; missing ones (e.g. l1l2 not built yet) are skipped."""
     found, missing = {}, []
     for name, fit in SOLVERS.items():
-        try:
-            _api(name, 1.0), _api(name, 0.5)
+        module, _, apis = PACKAGES[name]
+        if all(importable(module, api) for api in apis):
             found[name] = fit
-        except (ImportError, AttributeError):
+        else:
             missing.append(name)
     return found, missing
+
+
+# ---------------------------------------------------------------- paths
+def _centred(X, y):
+    """Centre X and y (copies), as scikit-learn's and celer's estimators do before
+    calling their path functions, which fit no intercept themselves."""
+    X_mean, y_mean = X.mean(axis=0), y.mean()
+    return np.asfortranarray(X - X_mean), y - y_mean, X_mean, y_mean
+
+
+def _centred_path_adapter(solver, run_path):
+    """Adapter for a path function on centred data; ``run_path(Xc, yc, alphas, l1_ratio,
+    tol)`` returns coefs (p, n_alphas) and per-alpha iteration counts. Centring and
+    recovering the intercepts are timed, since a user has to do them too."""
+    def path(X, y, alphas, l1_ratio, tol):
+        def call():
+            Xc, yc, X_mean, y_mean = _centred(X, y)
+            coefs, n_iters = run_path(Xc, yc, alphas, l1_ratio, tol)
+            return coefs.T, y_mean - coefs.T @ X_mean, int(np.sum(n_iters)), None
+        return _record(solver, call, X, y, alphas, l1_ratio)
+    return path
+
+
+def _sklearn_path(Xc, yc, alphas, l1_ratio, tol):
+    # lasso_path is enet_path with l1_ratio=1. precompute="auto" uses the Gram
+    # matrix when n > p.
+    enet_path = _load("sklearn.linear_model", "enet_path")
+    _, coefs, _, n_iters = enet_path(Xc, yc, l1_ratio=l1_ratio, alphas=alphas, precompute="auto",
+                                     tol=tol, max_iter=MAX_EPOCHS, copy_X=False, return_n_iter=True)
+    return coefs, n_iters
+
+
+def _celer_path(Xc, yc, alphas, l1_ratio, tol):
+    # prune=1 is the default of celer's estimators (celer_path's own default is 0).
+    celer_path = _load("celer", "celer_path")
+    _, coefs, _, n_iters = celer_path(Xc, yc, "lasso", alphas=alphas, l1_ratio=l1_ratio, tol=tol,
+                                      max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS, prune=1,
+                                      return_n_iter=True)
+    return coefs, n_iters
+
+
+def path_l1l2(X, y, alphas, l1_ratio, tol):
+    import l1l2
+    # lasso_path is the dedicated entry point; enet_path takes l1_ratio positionally.
+    solve, extra = (l1l2.lasso_path, ()) if l1_ratio == 1.0 else (l1l2.enet_path, (l1_ratio,))
+
+    def call():
+        res = solve(X, y, *extra, alphas=alphas, tol=tol, max_iter=MAX_EPOCHS)
+        return res.coefs, res.intercepts, int(np.sum(res.n_iters)), bool(np.all(res.converged))
+
+    return _record("l1l2", call, X, y, alphas, l1_ratio)
+
+
+def _warm_loop_adapter(solver, **params):
+    """Path as a loop of warm-started estimator fits (warm_start=True), one per alpha."""
+    def path(X, y, alphas, l1_ratio, tol):
+        cls = _api(solver, l1_ratio)
+        kwargs = dict(tol=tol, warm_start=True, **params)
+        if l1_ratio != 1.0:
+            kwargs["l1_ratio"] = l1_ratio
+
+        def call():
+            est, coefs, intercepts, n_iter = cls(**kwargs), [], [], 0
+            for alpha in alphas:
+                est.set_params(alpha=alpha).fit(X, y)
+                coefs.append(est.coef_.copy())
+                intercepts.append(est.intercept_)
+                n_iter += int(np.max(est.n_iter_))
+            return np.array(coefs), np.array(intercepts), n_iter, None
+
+        return _record(solver, call, X, y, alphas, l1_ratio)
+    return path
+
+
+def path_glum(X, y, alphas, l1_ratio, tol):
+    """glum's own path (alpha_search over the given alphas, warm-started).
+
+    For family="normal" glum minimises 1/(2 sum(s)) * sum s_i (y_i - mu_i)^2
+    + alpha * (l1_ratio ||w||_1 + (1 - l1_ratio)/2 ||w||^2): exactly the objective
+    above with s = 1, so alpha and l1_ratio are passed unchanged (run_paths.py
+    checks this on a small problem every run). solver="irls-cd" is what
+    solver="auto" selects for an L1 penalty; glum 3.4's "auto" fails on an array
+    alpha. gradient_tol is glum's only tolerance on the path.
+    """
+    GLM = _load("glum", "GeneralizedLinearRegressor")
+
+    def call():
+        est = GLM(family="normal", alpha=alphas, alpha_search=True, l1_ratio=l1_ratio,
+                  solver="irls-cd", gradient_tol=tol, max_inner_iter=MAX_EPOCHS).fit(X, y)
+        return est.coef_path_, est.intercept_path_, int(np.sum(est.n_iter_)), None
+
+    return _record("glum", call, X, y, alphas, l1_ratio)
+
+
+# solver -> (adapter, (module, attribute) that must import for it to run).
+# n_iter is the path total and solver-specific (epochs for l1l2 and sklearn,
+# working-set iterations for celer and skglm, IRLS iterations for glum).
+PATH_SOLVERS = {
+    "l1l2": (path_l1l2, ("l1l2", "enet_path")),
+    "sklearn": (_centred_path_adapter("sklearn", _sklearn_path), ("sklearn.linear_model", "enet_path")),
+    "celer": (_centred_path_adapter("celer", _celer_path), ("celer", "celer_path")),
+    "skglm": (_warm_loop_adapter("skglm", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+              ("skglm", "ElasticNet")),
+    "glum": (path_glum, ("glum", "GeneralizedLinearRegressor")),
+}
+
+
+# ------------------------------------------------------- cross-validation
+def _cv_record(solver, start, alpha_min, cv_mean, coef, intercept):
+    return dict(solver=solver, time=perf_counter() - start, alpha_min=float(alpha_min),
+                cv_mean=np.asarray(cv_mean, dtype=float), coef=np.asarray(coef, dtype=float),
+                intercept=float(intercept))
+
+
+def cv_l1l2(X, y, alphas, splits):
+    import l1l2
+    start = perf_counter()
+    res = l1l2.lasso_cv(X, y, cv=splits, alphas=alphas)
+    return _cv_record("l1l2", start, res.alpha_min, res.cv_mean, res.best.coef, res.best.intercept)
+
+
+def _cv_estimator_adapter(solver, module):
+    """LassoCV of scikit-learn or celer, CV_JOBS folds in parallel."""
+    def cv(X, y, alphas, splits):
+        LassoCV = _load(module, "LassoCV")
+        start = perf_counter()
+        est = LassoCV(alphas=alphas, cv=splits, n_jobs=CV_JOBS).fit(X, y)
+        # mse_path_ is (n_alphas, n_folds), alphas in decreasing order like ours.
+        return _cv_record(solver, start, est.alpha_, est.mse_path_.mean(axis=1), est.coef_,
+                          est.intercept_)
+    return cv
+
+
+CV_SOLVERS = {
+    "l1l2": (cv_l1l2, ("l1l2", "lasso_cv")),
+    "sklearn": (_cv_estimator_adapter("sklearn", "sklearn.linear_model"),
+                ("sklearn.linear_model", "LassoCV")),
+    "celer": (_cv_estimator_adapter("celer", "celer"), ("celer", "LassoCV")),
+}
+
+
+def available(table):
+    """Adapters of ``table`` whose API imports, and the names of those that do not."""
+    found = {name: fit for name, (fit, api) in table.items() if importable(*api)}
+    return found, [name for name in table if name not in found]

@@ -11,10 +11,17 @@ ALPHA_RATIO = 50
 
 PROBLEMS = {
     "tall_corr": dict(n=10_000, p=1_000, rho=0.5, n_nonzero=50, snr=3.0, seed=0),
+    "very_tall": dict(n=200_000, p=100, rho=0.5, n_nonzero=20, snr=3.0, seed=1),
+    "wide": dict(n=500, p=20_000, rho=0.5, n_nonzero=50, snr=3.0, seed=2),
+    # n_targets columns in y, each with its own sparse signal and noise.
+    "batch": dict(n=2_000, p=200, rho=0.5, n_nonzero=10, snr=3.0, seed=3, n_targets=500),
 }
 # --quick shrinks every problem so the smoke run finishes in well under a minute.
 QUICK = {
     "tall_corr": dict(n=2_000, p=200, n_nonzero=20),
+    "very_tall": dict(n=20_000, p=50, n_nonzero=10),
+    "wide": dict(n=200, p=2_000, n_nonzero=20),
+    "batch": dict(n=500, p=50, n_targets=50),
 }
 
 
@@ -38,17 +45,33 @@ def alpha_max(X, y, l1_ratio=1.0):
     return np.max(np.abs(Xty)) / (len(y) * l1_ratio)
 
 
+def alpha_grid(amax, ratio, n_alphas=100):
+    """n_alphas alphas log-spaced from amax down to amax / ratio (decreasing)."""
+    return np.geomspace(amax, amax / ratio, n_alphas)
+
+
+def sparse_target(rng, X, n_nonzero, snr):
+    """y = offset + X w + noise, with w supported on n_nonzero random features."""
+    n, p = X.shape
+    w = np.zeros(p)
+    support = rng.choice(p, n_nonzero, replace=False)
+    w[support] = rng.choice([-1.0, 1.0], n_nonzero) * rng.uniform(0.5, 2.0, n_nonzero)
+    signal = X @ w
+    noise_scale = np.std(signal) / snr
+    # A non-zero offset so that intercept handling is actually exercised.
+    return 3.0 + signal + noise_scale * rng.standard_normal(n)
+
+
 def get_problem(name, quick=False, l1_ratio=1.0):
-    """Return X, y and alpha_max of problem ``name`` (for the given l1_ratio)."""
+    """Return X, y and alpha_max of problem ``name`` (for the given l1_ratio).
+
+    Problems with ``n_targets`` return y of shape (n, n_targets) and the
+    alpha_max of its first column.
+    """
     spec = {**PROBLEMS[name], **(QUICK[name] if quick else {})}
     rng = np.random.default_rng(spec["seed"])
-    n, p = spec["n"], spec["p"]
-    X = correlated_design(rng, n, p, spec["rho"])
-    w = np.zeros(p)
-    support = rng.choice(p, spec["n_nonzero"], replace=False)
-    w[support] = rng.choice([-1.0, 1.0], spec["n_nonzero"]) * rng.uniform(0.5, 2.0, spec["n_nonzero"])
-    signal = X @ w
-    noise_scale = np.std(signal) / spec["snr"]
-    # A non-zero offset so that intercept handling is actually exercised.
-    y = 3.0 + signal + noise_scale * rng.standard_normal(n)
-    return X, y, alpha_max(X, y, l1_ratio)
+    X = correlated_design(rng, spec["n"], spec["p"], spec["rho"])
+    targets = [sparse_target(rng, X, spec["n_nonzero"], spec["snr"])
+               for _ in range(spec.get("n_targets", 1))]
+    y = np.column_stack(targets) if "n_targets" in spec else targets[0]
+    return X, y, alpha_max(X, targets[0], l1_ratio)

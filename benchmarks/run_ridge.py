@@ -1,0 +1,435 @@
+"""Benchmark l1l2's closed-form ridge against scikit-learn and a bare SciPy yardstick.
+
+    python benchmarks/run_ridge.py [--quick] [--only SCENARIO ...] [--repeats 5] [--out ridge.jsonl]
+
+Scenarios (dense float64, intercept fitted, BLAS/OpenMP pinned to one thread;
+single fits also with two):
+
+* single: one fit at a moderate alpha on a tall and a wide problem: l1l2.ridge vs
+  scikit-learn Ridge vs centring + the smaller Gram + a SciPy Cholesky solve;
+* path: 50 alphas: l1l2.ridge_path vs one eigendecomposition of the smaller Gram
+  vs scikit-learn Ridge fitted 50 times;
+* cv: exact leave-one-out over 50 alphas: l1l2.ridge_cv vs scikit-learn RidgeCV;
+* batch: l1l2.ridge with 500 targets vs 1 target.
+
+Every solution is judged by one NumPy objective (adapters.objective with
+l1_ratio=0) against the best any solver reached. The l1l2 Lasso benchmarks are
+run.py and run_paths.py.
+"""
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+import scipy.linalg
+from threadpoolctl import threadpool_limits
+
+import l1l2
+from sklearn.linear_model import Ridge, RidgeCV
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from adapters import objective  # noqa: E402
+from problems import correlated_design  # noqa: E402
+from run import FLOAT_NOISE, environment, fmt, ratio  # noqa: E402
+from run_paths import jsonable, scenario_meta  # noqa: E402
+
+# Named, seeded problems: Toeplitz-correlated Gaussian X (problems.correlated_design)
+# with column offsets, a dense signal and noise; n_targets independent targets.
+PROBLEMS = {
+    "tall": dict(n=20_000, p=500, seed=20),
+    "wide": dict(n=1_000, p=20_000, seed=21),
+    "small": dict(n=2_000, p=200, seed=22),
+    "batch": dict(n=5_000, p=200, seed=23, n_targets=500),
+}
+# --quick shrinks every problem so the whole run takes well under a minute.
+QUICK = {
+    "tall": dict(n=4_000, p=200),
+    "wide": dict(n=300, p=4_000),
+    "small": dict(n=500, p=50),
+    "batch": dict(n=1_000, p=50),
+}
+RHO = 0.5   # feature correlation rho**|i-j|
+SNR = 0.5   # std(signal) / std(noise): noisy enough that leave-one-out picks an inner alpha
+# The single fit is at alpha0 = trace(Xc'Xc) / (n min(n, p)), the mean eigenvalue of the
+# smaller centred Gram over n, so that df(alpha0) is about min(n, p) / 2. Paths and CV use
+# N_ALPHAS alphas log-spaced from GRID[0] * alpha0 down to GRID[1] * alpha0.
+GRID, N_ALPHAS = (1e2, 1e-3), 50
+# Runs slower than SLOW seconds are repeated SLOW_REPEATS times, the others --repeats times.
+SLOW, SLOW_REPEATS = 5.0, 3
+# (scenario, ratio) -> (bound, "<=" or ">"): the targets the summary checks.
+TARGETS = {
+    ("single", "l1l2 / yardstick"): (1.1, "<="),
+    ("single", "sklearn / l1l2"): (1.0, ">"),
+    ("path", "l1l2 / yardstick"): (1.2, "<="),
+    ("path", "sklearn x50 / l1l2"): (20.0, ">="),
+    ("batch", "l1l2 500 / 1 target"): (2.0, "<="),
+}
+
+SCENARIOS = {
+    "single": dict(problems=("tall", "wide"), threads=(1, 2)),
+    "path": dict(problems=("tall", "wide"), threads=(1,)),
+    "cv": dict(problems=("tall", "small"), threads=(1,)),
+    "batch": dict(problems=("batch",), threads=(1,)),
+}
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small problems (smoke test, < 1 min)")
+    ap.add_argument("--repeats", type=int, default=5,
+                    help=f"timed runs per setting, median reported (default 5; {SLOW_REPEATS} for "
+                         f"runs over {SLOW:g} s)")
+    ap.add_argument("--out", default="ridge.jsonl", help="JSON-lines output file")
+    ap.add_argument("--only", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS),
+                    metavar="SCENARIO", help=f"run only these of {', '.join(SCENARIOS)}")
+    return ap.parse_args()
+
+
+# ---------------------------------------------------------------- problems
+def ridge_problem(name, quick):
+    """X (F-ordered), y ((n,) or (n, n_targets)) and alpha0 of problem ``name``."""
+    spec = {**PROBLEMS[name], **(QUICK[name] if quick else {})}
+    rng = np.random.default_rng(spec["seed"])
+    n, p, k = spec["n"], spec["p"], spec.get("n_targets", 1)
+    X = correlated_design(rng, n, p, RHO)
+    X += rng.uniform(-1.0, 1.0, p)          # non-zero column means: centring matters
+    signal = X @ rng.standard_normal((p, k))
+    signal = (signal - signal.mean(axis=0)) / signal.std(axis=0)
+    Y = 3.0 + signal + rng.standard_normal((n, k)) / SNR
+    alpha0 = float(X.var(axis=0).sum() / min(n, p))
+    return X, (Y[:, 0] if k == 1 else Y), alpha0
+
+
+def alpha_grid(alpha0):
+    return alpha0 * np.geomspace(GRID[0], GRID[1], N_ALPHAS)
+
+
+def effective_df(X, alpha):
+    """sum_k s_k^2 / (s_k^2 + n alpha) over the singular values of the centred X (untimed)."""
+    n, p = X.shape
+    Xc = X - X.mean(axis=0)
+    s2 = np.clip(scipy.linalg.eigvalsh(Xc.T @ Xc if n >= p else Xc @ Xc.T), 0.0, None)
+    return float((s2 / (s2 + n * alpha)).sum())
+
+
+# ---------------------------------------------------------------- solvers
+# Each returns what is scored: (coef, intercept), coef (p,) or (k, p) for k targets or alphas.
+def l1l2_fit(X, y, alpha):
+    res = l1l2.ridge(X, y, alpha)
+    return res.coef, res.intercept
+
+
+def sklearn_fit(X, y, alpha):
+    # scikit-learn minimises ||y - Xw - b||^2 + alpha_sk ||w||^2: alpha_sk = n alpha.
+    est = Ridge(alpha=len(y) * alpha, solver="auto").fit(X, y)
+    return est.coef_, est.intercept_
+
+
+def yardstick_fit(X, y, alpha):
+    """Centring, the smaller Gram and a Cholesky solve: primal (n >= p), or dual plus one
+    product Xc'a (p > n). The least any direct solver has to do."""
+    n, p = X.shape
+    x_mean, y_mean = X.mean(axis=0), y.mean(axis=0)
+    Xc, yc = X - x_mean, y - y_mean
+    if n >= p:
+        gram, rhs = Xc.T @ Xc, Xc.T @ yc
+    else:
+        gram, rhs = Xc @ Xc.T, yc
+    gram[np.diag_indices_from(gram)] += n * alpha
+    sol = scipy.linalg.cho_solve(scipy.linalg.cho_factor(gram, overwrite_a=True, check_finite=False),
+                                 rhs, overwrite_b=True, check_finite=False)
+    w = sol if n >= p else Xc.T @ sol
+    return w.T, y_mean - x_mean @ w
+
+
+def l1l2_path(X, y, alphas):
+    res = l1l2.ridge_path(X, y, alphas=alphas)
+    return res.coefs, res.intercepts
+
+
+def sklearn_path(X, y, alphas):
+    fits = [sklearn_fit(X, y, alpha) for alpha in alphas]
+    return np.array([c for c, _ in fits]), np.array([b for _, b in fits])
+
+
+def yardstick_path(X, y, alphas):
+    """One eigendecomposition of the smaller centred Gram (forming it included), then every
+    alpha by shrinking; p > n needs one more product Xc' (U shrink)."""
+    n, p = X.shape
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    Xc, yc = X - x_mean, y - y_mean
+    lams = n * np.asarray(alphas)
+    if n >= p:
+        s2, V = scipy.linalg.eigh(Xc.T @ Xc, overwrite_a=True, check_finite=False)
+        W = V @ ((V.T @ (Xc.T @ yc))[:, None] / (s2[:, None] + lams))
+    else:
+        s2, U = scipy.linalg.eigh(Xc @ Xc.T, overwrite_a=True, check_finite=False)
+        W = Xc.T @ (U @ ((U.T @ yc)[:, None] / (s2[:, None] + lams)))
+    return W.T, y_mean - W.T @ x_mean
+
+
+def l1l2_cv(X, y, alphas):
+    res = l1l2.ridge_cv(X, y, alphas=alphas, cv="loo")
+    return res.alpha_min, res.best.coef, res.best.intercept
+
+
+def sklearn_cv(X, y, alphas, store=False):
+    # RidgeCV's efficient leave-one-out; gcv_mode="auto" eigendecomposes the smaller Gram.
+    est = RidgeCV(alphas=len(y) * np.asarray(alphas), gcv_mode="auto", store_cv_results=store)
+    est.fit(X, y)
+    return est
+
+
+def sklearn_cv_call(X, y, alphas):
+    est = sklearn_cv(X, y, alphas)
+    return est.alpha_ / len(y), est.coef_, est.intercept_
+
+
+# ---------------------------------------------------------------- measuring
+def timed(call):
+    start = perf_counter()
+    out = call()
+    return perf_counter() - start, out
+
+
+def run_calls(calls, repeats):
+    """Median times of repeated calls (name -> no-argument callable), interleaved in rounds
+    so that a transient load spreads over all of them. Each call's first run is a warm-up
+    (page faults, lazy imports), discarded unless it took over SLOW seconds; such slow calls
+    run SLOW_REPEATS times in all. Returns name -> (median, times, output of the first run)."""
+    first = {name: timed(call) for name, call in calls.items()}
+    times = {name: [t] if t > SLOW else [] for name, (t, _) in first.items()}
+    wanted = {name: SLOW_REPEATS if t > SLOW else repeats for name, (t, _) in first.items()}
+    while any(len(times[name]) < wanted[name] for name in calls):
+        for name, call in calls.items():
+            if len(times[name]) < wanted[name]:
+                times[name].append(timed(call)[0])
+    return {name: (float(np.median(times[name])), times[name], first[name][1]) for name in calls}
+
+
+def rel_diffs(objectives):
+    """name -> max over fits of (objective - best) / |best|, best over all names per fit."""
+    best = np.min(list(objectives.values()), axis=0)
+    return {name: float(np.max((obj - best) / np.abs(best))) for name, obj in objectives.items()}
+
+
+def solver_rows(meta, measured, X, y, alpha):
+    """Result rows of measured (coef, intercept) solvers, with their objectives."""
+    rows = []
+    for name, (time, times, (coef, intercept)) in measured.items():
+        obj = objective(X, y, np.asarray(coef, dtype=float), np.asarray(intercept, dtype=float),
+                        alpha, 0.0)
+        rows.append(dict(meta, record="result", solver=name, time=time, times=times,
+                         objectives=np.atleast_1d(obj)))
+    return rows
+
+
+def score(rows):
+    """Relative objective difference vs the best over all rows (same problem and alphas)."""
+    diffs = rel_diffs({i: r["objectives"] for i, r in enumerate(rows)})
+    for i, r in enumerate(rows):
+        r["max_rel_diff"] = diffs[i]
+        del r["objectives"]
+
+
+def ratio_record(meta, name, num, den):
+    bound, op = TARGETS.get((meta["scenario"], name), (None, None))
+    value = ratio(num, den)
+    met = None if bound is None or value is None else {"<=": value <= bound, ">": value > bound,
+                                                       ">=": value >= bound}[op]
+    return dict(meta, record="ratio", ratio_name=name, value=value, numerator=num, denominator=den,
+                target=None if bound is None else f"{op} {bound:g}", met=met)
+
+
+def time_of(rows, solver, **match):
+    return next(r["time"] for r in rows if r["solver"] == solver
+                and all(r[k] == v for k, v in match.items()))
+
+
+# ---------------------------------------------------------------- scenarios
+def run_single(args):
+    records = []
+    solvers = {"l1l2": l1l2_fit, "sklearn": sklearn_fit, "yardstick": yardstick_fit}
+    for problem in SCENARIOS["single"]["problems"]:
+        X, y, alpha = ridge_problem(problem, args.quick)
+        df = effective_df(X, alpha)
+        rows = []
+        for threads in SCENARIOS["single"]["threads"]:
+            meta = scenario_meta("single", "ridge", X, threads, problem=problem, alpha=alpha, df=df)
+            with threadpool_limits(limits=threads):
+                measured = run_calls({s: (lambda f=f: f(X, y, alpha)) for s, f in solvers.items()},
+                                     args.repeats)
+            rows += solver_rows(meta, measured, X, y, alpha)
+        score(rows)
+        ratios = []
+        for threads in SCENARIOS["single"]["threads"]:
+            meta = {k: v for k, v in rows[0].items() if k in ("scenario", "problem", "n", "p")}
+            meta.update(threads=threads)
+            l1, sk, ys = (time_of(rows, s, threads=threads) for s in ("l1l2", "sklearn", "yardstick"))
+            ratios += [ratio_record(meta, "l1l2 / yardstick", l1, ys),
+                       ratio_record(meta, "sklearn / l1l2", sk, l1)]
+        print_rows(rows, f"single fit, alpha={alpha:.4g} (df={df:.0f}, sklearn alpha={len(y) * alpha:.4g})")
+        print_ratios(ratios)
+        records += rows + ratios
+    return records
+
+
+def run_path(args):
+    records = []
+    solvers = {"l1l2": l1l2_path, "sklearn x50": sklearn_path, "yardstick": yardstick_path}
+    for problem in SCENARIOS["path"]["problems"]:
+        X, y, alpha0 = ridge_problem(problem, args.quick)
+        alphas = alpha_grid(alpha0)
+        meta = scenario_meta("path", "ridge", X, 1, problem=problem, n_alphas=len(alphas),
+                             alpha_max=alphas[0], alpha_min=alphas[-1])
+        with threadpool_limits(limits=1):
+            measured = run_calls({s: (lambda f=f: f(X, y, alphas)) for s, f in solvers.items()},
+                                 args.repeats)
+        rows = solver_rows(meta, measured, X, y, alphas)
+        score(rows)
+        l1, sk, ys = (time_of(rows, s) for s in ("l1l2", "sklearn x50", "yardstick"))
+        ratios = [ratio_record(meta, "l1l2 / yardstick", l1, ys),
+                  ratio_record(meta, "sklearn x50 / l1l2", sk, l1)]
+        print_rows(rows, f"path, {len(alphas)} alphas {alphas[0]:.4g} .. {alphas[-1]:.4g}, max over the path")
+        print_ratios(ratios)
+        records += rows + ratios
+    return records
+
+
+def run_cv(args):
+    records = []
+    solvers = {"l1l2": l1l2_cv, "sklearn": sklearn_cv_call}
+    for problem in SCENARIOS["cv"]["problems"]:
+        X, y, alpha0 = ridge_problem(problem, args.quick)
+        alphas = alpha_grid(alpha0)
+        meta = scenario_meta("cv", "ridge", X, 1, problem=problem, n_alphas=len(alphas))
+        with threadpool_limits(limits=1):
+            measured = run_calls({s: (lambda f=f: f(X, y, alphas)) for s, f in solvers.items()},
+                                 args.repeats)
+        # Untimed: both leave-one-out curves (mean squared error per alpha). l1l2's left-out
+        # refit has penalty (n - 1) alpha, scikit-learn's n alpha: they differ by O(1/n).
+        l1l2_curve = l1l2.ridge_cv(X, y, alphas=alphas, cv="loo").cv_mean
+        sklearn_curve = sklearn_cv(X, y, alphas, store=True).cv_results_.mean(axis=0)
+        rows = []
+        for name, (time, times, (alpha_min, coef, intercept)) in measured.items():
+            index = int(np.argmin(np.abs(np.log(alphas / alpha_min))))
+            rows.append(dict(meta, record="cv", solver=name, time=time, times=times,
+                             alpha_min=float(alpha_min), alpha_index=index,
+                             objective=objective(X, y, np.asarray(coef, float), float(intercept),
+                                                 alpha_min, 0.0)))
+        same = len({r["alpha_index"] for r in rows}) == 1
+        refit = rel_diffs({r["solver"]: np.array([r["objective"]]) for r in rows}) if same else {}
+        for r in rows:
+            r.update(same_alpha=same, refit_rel_diff=refit.get(r["solver"]),
+                     curve_rel_diff=float(np.max(np.abs(sklearn_curve / l1l2_curve - 1))))
+        ratios = [ratio_record(meta, "sklearn / l1l2", time_of(rows, "sklearn"), time_of(rows, "l1l2"))]
+        print_cv(rows)
+        print_ratios(ratios)
+        records += rows + ratios
+    return records
+
+
+def run_batch(args):
+    X, Y, alpha = ridge_problem("batch", args.quick)
+    solvers = {"l1l2": l1l2_fit, "sklearn": sklearn_fit, "yardstick": yardstick_fit}
+    targets = {1: Y[:, 0].copy(), Y.shape[1]: Y}
+    rows = []
+    for k, y in targets.items():
+        meta = scenario_meta("batch", "ridge", X, 1, problem="batch", n_targets=k, alpha=alpha)
+        with threadpool_limits(limits=1):
+            measured = run_calls({s: (lambda f=f, y=y: f(X, y, alpha)) for s, f in solvers.items()},
+                                 args.repeats)
+        batch_rows = solver_rows(meta, measured, X, y, alpha)
+        score(batch_rows)
+        rows += batch_rows
+    k = Y.shape[1]
+    meta = {key: rows[0][key] for key in ("scenario", "problem", "n", "p", "threads")}
+    # TARGETS names the l1l2 ratio for 500 targets (--quick keeps 500 targets too).
+    ratios = [ratio_record(meta, f"{s} {k} / 1 target", time_of(rows, s, n_targets=k),
+                           time_of(rows, s, n_targets=1)) for s in solvers]
+    print_rows(rows, f"batch, alpha={alpha:.4g}, max over targets")
+    print_ratios(ratios)
+    return rows + ratios
+
+
+RUNNERS = {"single": run_single, "path": run_path, "cv": run_cv, "batch": run_batch}
+
+
+# ---------------------------------------------------------------- reporting
+def header(r, what):
+    size = f"n={r['n']}, p={r['p']}" + (", 1 and " + f"{PROBLEMS['batch']['n_targets']} targets"
+                                         if "n_targets" in r else "")
+    return f"\n== {r['scenario']} / {r['problem']} ({size}, {what}, load {r['load']})"
+
+
+def print_rows(rows, what):
+    print(header(rows[0], what))
+    print(f"{'solver':<13}{'threads':>8}{'targets':>8}{'median s':>11}{'runs':>5}{'rel obj diff':>14}")
+    for r in rows:
+        print(f"{r['solver']:<13}{r['threads']:>8}{r.get('n_targets', 1):>8}{r['time']:>11.4f}"
+              f"{len(r['times']):>5}{r['max_rel_diff']:>14.1e}")
+
+
+def print_cv(rows):
+    print(header(rows[0], f"exact leave-one-out over {rows[0]['n_alphas']} alphas, threads pinned to 1"))
+    print(f"{'solver':<13}{'median s':>11}{'runs':>5}{'alpha_min':>12}{'index':>7}{'same':>6}"
+          f"{'refit diff':>12}{'curve diff':>12}")
+    for r in rows:
+        print(f"{r['solver']:<13}{r['time']:>11.4f}{len(r['times']):>5}{r['alpha_min']:>12.5g}"
+              f"{r['alpha_index']:>7}{'yes' if r['same_alpha'] else 'NO':>6}"
+              f"{fmt(r['refit_rel_diff'], '.1e'):>12}{r['curve_rel_diff']:>12.1e}")
+
+
+def verdict(r):
+    return "" if r["met"] is None else f"target {r['target']}: " + ("met" if r["met"] else "MISSED")
+
+
+def print_ratios(ratios):
+    for r in ratios:
+        print(f"  {r['ratio_name']:<24}{r['threads']:>3} thr {fmt(r['value'], '.2f'):>8}   {verdict(r)}")
+
+
+def print_summary(records):
+    print(f"\n== summary (threads = BLAS/OpenMP threads; relative objective differences below "
+          f"~{FLOAT_NOISE:.0e} are rounding)")
+    print(f"{'scenario':<9}{'problem':<7}{'n x p':>13}{'thr':>4}  {'ratio':<24}{'value':>8}  "
+          f"{'time num / den (s)':<22}{'target':<8}{'':<7}")
+    for r in (r for r in records if r["record"] == "ratio"):
+        times = f"{r['numerator']:.4f} / {r['denominator']:.4f}"
+        met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
+        print(f"{r['scenario']:<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
+              f"{r['ratio_name']:<24}{fmt(r['value'], '.2f'):>8}  {times:<22}{r['target'] or '':<8}{met:<7}")
+    for r in (r for r in records if r["record"] == "cv"):
+        print(f"{'cv':<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
+              f"{r['solver'] + ' alpha_min':<24}{r['alpha_min']:>8.4g}  (grid index {r['alpha_index']}, "
+              f"same alpha: {'yes' if r['same_alpha'] else 'NO'})")
+    worst = max((r for r in records if "max_rel_diff" in r), key=lambda r: r["max_rel_diff"], default=None)
+    if worst:
+        print(f"largest relative objective difference: {worst['max_rel_diff']:.1e} "
+              f"({worst['scenario']} / {worst['problem']} / {worst['solver']}, {worst['threads']} thr)")
+
+
+def main():
+    args = parse_args()
+    with threadpool_limits(limits=1):
+        env = environment()   # records the one-thread pinning in its threadpool info
+    print(f"{env['cpu']} ({env['cpu_count']} cpus), BLAS/OpenMP threads pinned with threadpoolctl "
+          f"(1; single fits also 2), versions {env['versions']}, repeats={args.repeats} "
+          f"({SLOW_REPEATS} for runs over {SLOW:g} s)")
+    records = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in args.only:
+            records += RUNNERS[name](args)
+    print_summary(records)
+    with open(args.out, "w") as fh:
+        for rec in [env] + records:
+            fh.write(json.dumps(jsonable(rec)) + "\n")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
