@@ -80,18 +80,26 @@ def column_stats(X, weights, fit_intercept):
     return means, colsq
 
 
-def centred_gram(X, weights, means, colsq):
-    """(X - m)' S (X - m) as a Fortran-ordered (p, p) array in X's dtype.
+def centred_gram(X, weights, fit_intercept):
+    """(means, (X - m)' S (X - m) as a Fortran-ordered (p, p) array in X's dtype, colsq).
 
-    Unweighted with modest means: one X'X (BLAS syrk through NumPy) and a rank-one correction.
-    Otherwise the centred, sqrt(s)-scaled rows are formed block by block and accumulated by syrk.
+    Unweighted with modest means: one pass for the means, one X'X (BLAS syrk through NumPy) and a
+    rank-one correction; the squared norms are its diagonal. Otherwise (weights, or means beyond
+    MAX_MEAN_OVER_SD standard deviations, where the correction would cancel digits) the statistics
+    come from column_stats and the centred, sqrt(s)-scaled rows are accumulated block by block.
     """
     n_samples, n_features = X.shape
-    sd = np.sqrt(np.maximum(colsq, np.finfo(np.float64).tiny))
-    if weights is None and np.all(np.abs(means) <= MAX_MEAN_OVER_SD * sd):
+    if weights is None:
+        means = (np.einsum("ij->j", X, dtype=np.float64) / n_samples if fit_intercept
+                 else np.zeros(n_features))
         gram = X.T @ X
-        gram -= (n_samples * np.outer(means, means)).astype(X.dtype)
-        return np.asfortranarray(gram)
+        second = np.diag(gram).astype(np.float64) / n_samples
+        if np.all(means**2 <= MAX_MEAN_OVER_SD**2 * np.maximum(second - means**2, 0)):
+            gram -= (n_samples * np.outer(means, means)).astype(X.dtype)
+            colsq = np.diag(gram).astype(np.float64) / n_samples
+            colsq[colsq <= 1e-20 * second] = 0.0
+            return means, np.asfortranarray(gram), colsq
+    means, colsq = column_stats(X, weights, fit_intercept)
     syrk = scipy.linalg.blas.get_blas_funcs("syrk", dtype=X.dtype)
     gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
     rows = max(1, ROW_BLOCK_BYTES // (X.itemsize * n_features))
@@ -102,7 +110,7 @@ def centred_gram(X, weights, means, colsq):
         gram = syrk(1.0, np.asfortranarray(block), beta=1.0, c=gram, trans=1, overwrite_c=True)
     upper = np.triu_indices(n_features, 1)
     gram.T[upper] = gram[upper]     # syrk fills the upper triangle only
-    return gram
+    return means, gram, colsq
 
 
 def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
@@ -114,9 +122,12 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     """
     dtype = X.dtype
     X = np.asfortranarray(X)
-    means, colsq = column_stats(X, sample_weight, fit_intercept)
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
-    G = centred_gram(X, sample_weight, means, colsq) if gram else None
+    if gram:
+        means, G, colsq = centred_gram(X, sample_weight, fit_intercept)
+    else:
+        means, colsq = column_stats(X, sample_weight, fit_intercept)
+        G = None
     if G is not None:
         sub = G[np.ix_(unpenalised, unpenalised)].astype(np.float64)
     else:
