@@ -117,15 +117,24 @@ def shared_gram_designs(options, splits, fold_ids):
 def held_out_errors(options, train, test, prepared, alphas):
     """Weighted mean squared error on the test rows of the path fitted on the train rows, per alpha,
     with the path's converged flags and relative gaps."""
-    raw = options.raw_weight
-    train_weights = None if raw is None else v.check_sample_weight(raw[train], train.size)
     X_train = options.X[train] if prepared is None else None
-    path, fits = fit_path(X_train, options.y[train], options, alphas=alphas, weights=train_weights,
-                          prepared=prepared)
-    residual = options.y[test][:, None] - path.predict(options.X[test])
-    test_weights = np.ones(test.size) if raw is None else raw[test]
-    return (test_weights @ residual**2 / test_weights.sum(), path.converged,
+    path, fits = fit_path(X_train, options.y[train], options, alphas=alphas,
+                          weights=train_weights(options, train), prepared=prepared)
+    return (held_out_mse(options, path, test), path.converged,
             np.array([fit.relative_gap for fit in fits]))
+
+
+def train_weights(options, train):
+    """The sample weights of a training fold, renormalised to sum to its size (None: unit)."""
+    raw = options.raw_weight
+    return None if raw is None else v.check_sample_weight(raw[train], train.size)
+
+
+def held_out_mse(options, path, test):
+    """sum_test s_i (y_i - prediction_i)^2 / sum_test s_i at every alpha of path (raw weights)."""
+    residual = options.y[test][:, None] - path.predict(options.X[test])
+    weights = np.ones(test.size) if options.raw_weight is None else options.raw_weight[test]
+    return weights @ residual**2 / weights.sum()
 
 
 def run_folds(options, splits, prepared, alphas, threads):

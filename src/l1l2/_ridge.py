@@ -23,7 +23,7 @@ from l1l2 import _validation as v
 from l1l2._fit import _fit_enet
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._grid import alpha_max_from_scores, default_alphas
-from l1l2._cv import kfold
+from l1l2._cv import held_out_mse, kfold, train_weights
 from l1l2._parallel import parallel_map
 from l1l2._results import CVResult, FitResult, PathResult
 
@@ -293,12 +293,19 @@ def ridge_path(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, fit_inte
     >>> bool(path.df[0] < path.df[-1] <= 10)
     True
     """
-    options = v.check_path_options(X, y, 0.0, alphas=alphas, n_alphas=n_alphas,
-                                   alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
-                                   sample_weight=sample_weight, positive=False,
-                                   penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
-                                   precompute="auto", verbose=False)
+    options = ridge_options(X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
+                            penalty_factor)
     return fit_ridge_path(options.X, options.y, options)[0]
+
+
+def ridge_options(X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
+                  penalty_factor):
+    """The validated arguments of ridge_path and ridge_cv (the path options without CD settings)."""
+    return v.check_path_options(X, y, 0.0, alphas=alphas, n_alphas=n_alphas,
+                                alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                                sample_weight=sample_weight, positive=False,
+                                penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
+                                precompute="auto", verbose=False)
 
 
 def fit_ridge_path(X, y, options, alphas=None, weights=None):
@@ -359,11 +366,8 @@ def ridge_cv(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, cv="loo", 
     >>> bool(cv.alpha_1se >= cv.alpha_min)
     True
     """
-    options = v.check_path_options(X, y, 0.0, alphas=alphas, n_alphas=n_alphas,
-                                   alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
-                                   sample_weight=sample_weight, positive=False,
-                                   penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
-                                   precompute="auto", verbose=False)
+    options = ridge_options(X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
+                            penalty_factor)
     n_samples = options.X.shape[0]
     threads = v.check_threads(threads)
     closed_form = isinstance(cv, str)
@@ -423,10 +427,6 @@ def gcv_errors(design, spectrum, alphas, fit_intercept):
 
 def held_out_ridge(options, train, test, alphas):
     """Weighted mean squared error on the test rows of the ridge path fitted on the train rows."""
-    raw = options.raw_weight
-    weights = None if raw is None else v.check_sample_weight(raw[train], train.size)
     path = fit_ridge_path(options.X[train], options.y[train], options, alphas=alphas,
-                          weights=weights)[0]
-    residual = options.y[test][:, None] - path.predict(options.X[test])
-    test_weights = np.ones(test.size) if raw is None else raw[test]
-    return test_weights @ residual**2 / test_weights.sum()
+                          weights=train_weights(options, train))[0]
+    return held_out_mse(options, path, test)
