@@ -20,14 +20,15 @@ import numpy as np
 import scipy.linalg
 
 from l1l2 import _validation as v
-from l1l2._fit import _fit_enet
-from l1l2._objectives import enet_objective_from_loss
-from l1l2._grid import alpha_max_from_scores, default_alphas
 from l1l2._cv import held_out_mse, kfold, train_weights
+from l1l2._fit import _fit_enet
+from l1l2._grid import alpha_max_from_scores, default_alphas
+from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map
 from l1l2._results import CVResult, FitResult, PathResult
 
 SOLVERS = ("auto", "cd", "cholesky", "svd")
+
 
 def significant(sigma, shape, dtype):
     """Singular values that are not rounding noise: above max(shape) * eps(dtype) * the largest
@@ -195,6 +196,7 @@ def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
     fit_intercept = v.check_flag(fit_intercept, "fit_intercept")
     weights = v.check_sample_weight(sample_weight, n_samples)
     factors = v.check_penalty_factor(penalty_factor, n_features)
+    # the coordinate-descent settings do not apply to a direct solve, but are still checked
     v.check_tol(tol), v.check_max_iter(max_iter), v.check_precompute(precompute)
     v.check_threads(threads)
     Y = y.reshape(n_samples, -1)
@@ -208,6 +210,7 @@ def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
 
 
 class DirectFits(NamedTuple):
+    """A direct solver's answers per target (or per alpha), in the fields results are built from."""
     coef: np.ndarray
     intercept: np.ndarray
     dual_gap: np.ndarray
