@@ -18,10 +18,11 @@ run.py and run_paths.py.
 """
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 import numpy as np
 import scipy.linalg
@@ -189,25 +190,50 @@ def sklearn_cv_call(X, y, alphas):
 
 
 # ---------------------------------------------------------------- measuring
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]          # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(call):
-    start = perf_counter()
+    """(wall seconds, output, CPU seconds other processes used meanwhile or None).
+
+    Another process busy during a run slows it (2 cores: a two-thread run loses half its
+    cores), so every run records the others' CPU use: machine-wide busy time from
+    /proc/stat minus this process's own CPU time (10 ms resolution)."""
+    busy, own, start = busy_cpu_seconds(), process_time(), perf_counter()
     out = call()
-    return perf_counter() - start, out
+    wall, own = perf_counter() - start, process_time() - own
+    busy = None if busy is None else busy_cpu_seconds() - busy
+    return wall, out, None if busy is None else max(busy - own, 0.0)
 
 
 def run_calls(calls, repeats):
     """Median times of repeated calls (name -> no-argument callable), interleaved in rounds
     so that a transient load spreads over all of them. Each call's first run is a warm-up
     (page faults, lazy imports), discarded unless it took over SLOW seconds; such slow calls
-    run SLOW_REPEATS times in all. Returns name -> (median, times, output of the first run)."""
+    run SLOW_REPEATS times in all. Returns name -> dict(time (median), times, output of the
+    first run, other_load: the mean number of cores other processes kept busy in the runs)."""
     first = {name: timed(call) for name, call in calls.items()}
-    times = {name: [t] if t > SLOW else [] for name, (t, _) in first.items()}
-    wanted = {name: SLOW_REPEATS if t > SLOW else repeats for name, (t, _) in first.items()}
-    while any(len(times[name]) < wanted[name] for name in calls):
+    runs = {name: [run] if run[0] > SLOW else [] for name, run in first.items()}
+    wanted = {name: SLOW_REPEATS if run[0] > SLOW else repeats for name, run in first.items()}
+    while any(len(runs[name]) < wanted[name] for name in calls):
         for name, call in calls.items():
-            if len(times[name]) < wanted[name]:
-                times[name].append(timed(call)[0])
-    return {name: (float(np.median(times[name])), times[name], first[name][1]) for name in calls}
+            if len(runs[name]) < wanted[name]:
+                runs[name].append(timed(call))
+    out = {}
+    for name, rs in runs.items():
+        times, others = [r[0] for r in rs], [r[2] for r in rs]
+        other_load = None if None in others else sum(others) / sum(times)
+        out[name] = dict(time=float(np.median(times)), times=times, output=first[name][1],
+                         other_load=other_load)
+    return out
 
 
 def rel_diffs(objectives):
@@ -219,11 +245,12 @@ def rel_diffs(objectives):
 def solver_rows(meta, measured, X, y, alpha):
     """Result rows of measured (coef, intercept) solvers, with their objectives."""
     rows = []
-    for name, (time, times, (coef, intercept)) in measured.items():
+    for name, m in measured.items():
+        coef, intercept = m["output"]
         obj = objective(X, y, np.asarray(coef, dtype=float), np.asarray(intercept, dtype=float),
                         alpha, 0.0)
-        rows.append(dict(meta, record="result", solver=name, time=time, times=times,
-                         objectives=np.atleast_1d(obj)))
+        rows.append(dict(meta, record="result", solver=name, time=m["time"], times=m["times"],
+                         other_load=m["other_load"], objectives=np.atleast_1d(obj)))
     return rows
 
 
@@ -236,17 +263,20 @@ def score(rows):
 
 
 def ratio_record(meta, name, num, den):
+    """Time ratio of two result rows, checked against TARGETS; other_load is the larger of
+    the two rows' (other processes' CPU use during the runs, in cores)."""
     bound, op = TARGETS.get((meta["scenario"], name), (None, None))
-    value = ratio(num, den)
+    value = ratio(num["time"], den["time"])
     met = None if bound is None or value is None else {"<=": value <= bound, ">": value > bound,
                                                        ">=": value >= bound}[op]
-    return dict(meta, record="ratio", ratio_name=name, value=value, numerator=num, denominator=den,
+    loads = [r["other_load"] for r in (num, den) if r["other_load"] is not None]
+    return dict(meta, record="ratio", ratio_name=name, value=value, numerator=num["time"],
+                denominator=den["time"], other_load=max(loads, default=None),
                 target=None if bound is None else f"{op} {bound:g}", met=met)
 
 
-def time_of(rows, solver, **match):
-    return next(r["time"] for r in rows if r["solver"] == solver
-                and all(r[k] == v for k, v in match.items()))
+def row_of(rows, solver, **match):
+    return next(r for r in rows if r["solver"] == solver and all(r[k] == v for k, v in match.items()))
 
 
 # ---------------------------------------------------------------- scenarios
@@ -268,7 +298,7 @@ def run_single(args):
         for threads in SCENARIOS["single"]["threads"]:
             meta = {k: v for k, v in rows[0].items() if k in ("scenario", "problem", "n", "p")}
             meta.update(threads=threads)
-            l1, sk, ys = (time_of(rows, s, threads=threads) for s in ("l1l2", "sklearn", "yardstick"))
+            l1, sk, ys = (row_of(rows, s, threads=threads) for s in ("l1l2", "sklearn", "yardstick"))
             ratios += [ratio_record(meta, "l1l2 / yardstick", l1, ys),
                        ratio_record(meta, "sklearn / l1l2", sk, l1)]
         print_rows(rows, f"single fit, alpha={alpha:.4g} (df={df:.0f}, sklearn alpha={len(y) * alpha:.4g})")
@@ -290,7 +320,7 @@ def run_path(args):
                                  args.repeats)
         rows = solver_rows(meta, measured, X, y, alphas)
         score(rows)
-        l1, sk, ys = (time_of(rows, s) for s in ("l1l2", "sklearn x50", "yardstick"))
+        l1, sk, ys = (row_of(rows, s) for s in ("l1l2", "sklearn x50", "yardstick"))
         ratios = [ratio_record(meta, "l1l2 / yardstick", l1, ys),
                   ratio_record(meta, "sklearn x50 / l1l2", sk, l1)]
         print_rows(rows, f"path, {len(alphas)} alphas {alphas[0]:.4g} .. {alphas[-1]:.4g}, max over the path")
@@ -314,10 +344,11 @@ def run_cv(args):
         l1l2_curve = l1l2.ridge_cv(X, y, alphas=alphas, cv="loo").cv_mean
         sklearn_curve = sklearn_cv(X, y, alphas, store=True).cv_results_.mean(axis=0)
         rows = []
-        for name, (time, times, (alpha_min, coef, intercept)) in measured.items():
+        for name, m in measured.items():
+            alpha_min, coef, intercept = m["output"]
             index = int(np.argmin(np.abs(np.log(alphas / alpha_min))))
-            rows.append(dict(meta, record="cv", solver=name, time=time, times=times,
-                             alpha_min=float(alpha_min), alpha_index=index,
+            rows.append(dict(meta, record="cv", solver=name, time=m["time"], times=m["times"],
+                             other_load=m["other_load"], alpha_min=float(alpha_min), alpha_index=index,
                              objective=objective(X, y, np.asarray(coef, float), float(intercept),
                                                  alpha_min, 0.0)))
         same = len({r["alpha_index"] for r in rows}) == 1
@@ -325,7 +356,7 @@ def run_cv(args):
         for r in rows:
             r.update(same_alpha=same, refit_rel_diff=refit.get(r["solver"]),
                      curve_rel_diff=float(np.max(np.abs(sklearn_curve / l1l2_curve - 1))))
-        ratios = [ratio_record(meta, "sklearn / l1l2", time_of(rows, "sklearn"), time_of(rows, "l1l2"))]
+        ratios = [ratio_record(meta, "sklearn / l1l2", row_of(rows, "sklearn"), row_of(rows, "l1l2"))]
         print_cv(rows)
         print_ratios(ratios)
         records += rows + ratios
@@ -348,8 +379,8 @@ def run_batch(args):
     k = Y.shape[1]
     meta = {key: rows[0][key] for key in ("scenario", "problem", "n", "p", "threads")}
     # TARGETS names the l1l2 ratio for 500 targets (--quick keeps 500 targets too).
-    ratios = [ratio_record(meta, f"{s} {k} / 1 target", time_of(rows, s, n_targets=k),
-                           time_of(rows, s, n_targets=1)) for s in solvers]
+    ratios = [ratio_record(meta, f"{s} {k} / 1 target", row_of(rows, s, n_targets=k),
+                           row_of(rows, s, n_targets=1)) for s in solvers]
     print_rows(rows, f"batch, alpha={alpha:.4g}, max over targets")
     print_ratios(ratios)
     return rows + ratios
@@ -367,20 +398,22 @@ def header(r, what):
 
 def print_rows(rows, what):
     print(header(rows[0], what))
-    print(f"{'solver':<13}{'threads':>8}{'targets':>8}{'median s':>11}{'runs':>5}{'rel obj diff':>14}")
+    print(f"{'solver':<13}{'threads':>8}{'targets':>8}{'median s':>11}{'runs':>5}{'rel obj diff':>14}"
+          f"{'other load':>12}")
     for r in rows:
         print(f"{r['solver']:<13}{r['threads']:>8}{r.get('n_targets', 1):>8}{r['time']:>11.4f}"
-              f"{len(r['times']):>5}{r['max_rel_diff']:>14.1e}")
+              f"{len(r['times']):>5}{r['max_rel_diff']:>14.1e}{fmt(r['other_load'], '.2f'):>12}")
 
 
 def print_cv(rows):
     print(header(rows[0], f"exact leave-one-out over {rows[0]['n_alphas']} alphas, threads pinned to 1"))
     print(f"{'solver':<13}{'median s':>11}{'runs':>5}{'alpha_min':>12}{'index':>7}{'same':>6}"
-          f"{'refit diff':>12}{'curve diff':>12}")
+          f"{'refit diff':>12}{'curve diff':>12}{'other load':>12}")
     for r in rows:
         print(f"{r['solver']:<13}{r['time']:>11.4f}{len(r['times']):>5}{r['alpha_min']:>12.5g}"
               f"{r['alpha_index']:>7}{'yes' if r['same_alpha'] else 'NO':>6}"
-              f"{fmt(r['refit_rel_diff'], '.1e'):>12}{r['curve_rel_diff']:>12.1e}")
+              f"{fmt(r['refit_rel_diff'], '.1e'):>12}{r['curve_rel_diff']:>12.1e}"
+              f"{fmt(r['other_load'], '.2f'):>12}")
 
 
 def verdict(r):
@@ -393,15 +426,17 @@ def print_ratios(ratios):
 
 
 def print_summary(records):
-    print(f"\n== summary (threads = BLAS/OpenMP threads; relative objective differences below "
-          f"~{FLOAT_NOISE:.0e} are rounding)")
+    print(f"\n== summary (threads = BLAS/OpenMP threads; other load = cores kept busy by other "
+          f"processes during the runs, timings with other load > 0.1 are suspect; relative "
+          f"objective differences below ~{FLOAT_NOISE:.0e} are rounding)")
     print(f"{'scenario':<9}{'problem':<7}{'n x p':>13}{'thr':>4}  {'ratio':<24}{'value':>8}  "
-          f"{'time num / den (s)':<22}{'target':<8}{'':<7}")
+          f"{'time num / den (s)':<22}{'target':<8}{'':<7}{'other load':>10}")
     for r in (r for r in records if r["record"] == "ratio"):
         times = f"{r['numerator']:.4f} / {r['denominator']:.4f}"
         met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
         print(f"{r['scenario']:<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
-              f"{r['ratio_name']:<24}{fmt(r['value'], '.2f'):>8}  {times:<22}{r['target'] or '':<8}{met:<7}")
+              f"{r['ratio_name']:<24}{fmt(r['value'], '.2f'):>8}  {times:<22}{r['target'] or '':<8}{met:<7}"
+              f"{fmt(r['other_load'], '.2f'):>10}")
     for r in (r for r in records if r["record"] == "cv"):
         print(f"{'cv':<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
               f"{r['solver'] + ' alpha_min':<24}{r['alpha_min']:>8.4g}  (grid index {r['alpha_index']}, "

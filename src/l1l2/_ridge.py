@@ -50,8 +50,8 @@ class RidgeDesign:
         self.weights = np.ones(n_samples) if weights is None else weights
         root = np.sqrt(self.weights)
         self.x_mean = self.weights @ X / n_samples if fit_intercept else np.zeros(n_features)
-        Y64 = Y.astype(np.float64)
-        self.y_mean = self.weights @ Y64 / n_samples if fit_intercept else np.zeros(Y.shape[1])
+        self.y_mean = (self.weights @ Y / n_samples if fit_intercept
+                       else np.zeros(Y.shape[1])).astype(np.float64)
         self.penalised = np.flatnonzero(factors > 0)
         self.free = np.flatnonzero(factors == 0)
         self.inv_root_f = 1.0 / np.sqrt(factors[self.penalised])
@@ -63,7 +63,9 @@ class RidgeDesign:
             B = B[:, self.penalised]
         if np.any(self.inv_root_f != 1):
             B *= self.inv_root_f.astype(X.dtype)
-        Yt = (Y64 - self.y_mean) * root[:, None]
+        Yt = Y - self.y_mean                           # a new float64 array: Y is not modified
+        if weights is not None:
+            Yt *= root[:, None]
         self.basis = None
         if self.free.size:
             # The unpenalised columns' span, basis Q: every solver works orthogonally to it, then
@@ -117,7 +119,7 @@ def solve(design, lam, solver):
         return V, column_norms2(theta), column_norms2(lam * V - g) / (2 * lam * n)
     if n >= r:
         A = (B.T @ B).astype(np.float64)
-        rhs = (B.T @ Yt.astype(B.dtype)).astype(np.float64)
+        rhs = np.asarray(B.T @ np.asarray(Yt, dtype=B.dtype), dtype=np.float64)
         V = scipy.linalg.cho_solve(scipy.linalg.cho_factor(A + lam * np.eye(r), check_finite=False),
                                    rhs, check_finite=False)
         AV = A @ V
@@ -129,7 +131,8 @@ def solve(design, lam, solver):
     theta = Yt - K @ C
     z = lam * C - theta                     # lam v - B'theta = B'z
     gap = np.einsum("ik,ik->k", z, K @ z) / (2 * lam * n)
-    return (B.T @ C.astype(B.dtype)).astype(np.float64), column_norms2(theta), np.maximum(gap, 0.0)
+    return (np.asarray(B.T @ np.asarray(C, dtype=B.dtype), dtype=np.float64), column_norms2(theta),
+            np.maximum(gap, 0.0))
 
 
 def column_norms2(A):
