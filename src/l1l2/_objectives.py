@@ -19,17 +19,3 @@ def enet_objective_from_loss(loss, n_samples, coef, alpha, l1_ratio, penalty_fac
     """The objective from loss = sum_i s_i r_i^2 (weights normalised to sum to n); vectorised over
     targets when loss is (k,) and coef (k, p)."""
     return 0.5 * loss / n_samples + enet_penalty(coef, alpha, l1_ratio, penalty_factor)
-
-
-def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, penalty_factor=None):
-    """Objective of one target (y (n,), coef (p,)); sample_weight None = unit weights."""
-    n_samples = X.shape[0]
-    if penalty_factor is None:
-        penalty_factor = np.ones(X.shape[1])
-    residual = np.asarray(y, dtype=np.float64) - (X @ np.asarray(coef, dtype=X.dtype)) - intercept
-    if sample_weight is None:
-        loss = residual @ residual
-    else:
-        weights = np.asarray(sample_weight, dtype=np.float64)
-        loss = (weights * n_samples / weights.sum()) @ (residual * residual)
-    return 0.5 * loss / n_samples + enet_penalty(coef, alpha, l1_ratio, penalty_factor)
