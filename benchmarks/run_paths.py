@@ -367,6 +367,14 @@ def jsonable(rec):
             if k != "objective"}
 
 
+def write_records(path, env, records):
+    """The environment record, then one JSON line per measurement."""
+    with open(path, "w") as fh:
+        for rec in [env] + records:
+            fh.write(json.dumps(jsonable(rec)) + "\n")
+    print(f"\nwrote {path}")
+
+
 def main():
     args = parse_args()
     env = environment(extra_dists=("glum",))
@@ -385,10 +393,7 @@ def main():
                 records += check_conventions(fits)
             records += run(name, spec, fits, args)
     print_summary(records)
-    with open(args.out, "w") as fh:
-        for rec in [env] + records:
-            fh.write(json.dumps(jsonable(rec)) + "\n")
-    print(f"\nwrote {args.out}")
+    write_records(args.out, env, records)
 
 
 if __name__ == "__main__":

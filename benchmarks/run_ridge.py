@@ -17,7 +17,6 @@ l1_ratio=0) against the best any solver reached. The l1l2 Lasso benchmarks are
 run.py and run_paths.py.
 """
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adapters import objective  # noqa: E402
 from problems import correlated_design  # noqa: E402
 from run import FLOAT_NOISE, environment, fmt, ratio  # noqa: E402
-from run_paths import jsonable, scenario_meta  # noqa: E402
+from run_paths import scenario_meta, write_records  # noqa: E402
 
 # Named, seeded problems: Toeplitz-correlated Gaussian X (problems.correlated_design)
 # with column offsets, a dense signal and noise; n_targets independent targets.
@@ -460,10 +459,7 @@ def main():
         for name in args.only:
             records += RUNNERS[name](args)
     print_summary(records)
-    with open(args.out, "w") as fh:
-        for rec in [env] + records:
-            fh.write(json.dumps(jsonable(rec)) + "\n")
-    print(f"\nwrote {args.out}")
+    write_records(args.out, env, records)
 
 
 if __name__ == "__main__":
