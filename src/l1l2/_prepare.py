@@ -55,6 +55,12 @@ def use_gram(precompute, n_samples, n_features, n_fits):
             and n_features <= 2 * PASSES_PER_FIT * n_fits)
 
 
+def centring_cancels(means, variances):
+    """Whether subtracting n m m' from uncentred second moments would cancel too many digits: some
+    mean lies beyond MAX_MEAN_OVER_SD standard deviations."""
+    return bool(np.any(np.square(means) > MAX_MEAN_OVER_SD**2 * np.maximum(variances, 0)))
+
+
 def column_stats(X, weights, fit_intercept):
     """Return float64 (weighted means or zeros, weighted centred squared norms / n) of X's columns.
 
@@ -94,7 +100,7 @@ def centred_gram(X, weights, fit_intercept):
                  else np.zeros(n_features))
         gram = X.T @ X
         second = np.diag(gram).astype(np.float64) / n_samples
-        if np.all(means**2 <= MAX_MEAN_OVER_SD**2 * np.maximum(second - means**2, 0)):
+        if not centring_cancels(means, second - means**2):
             gram -= (n_samples * np.outer(means, means)).astype(X.dtype)
             colsq = np.diag(gram).astype(np.float64) / n_samples
             colsq[colsq <= 1e-20 * second] = 0.0
@@ -222,8 +228,7 @@ def design_from_moments(moments, fit_intercept, penalty, dtype):
     G = to_n * (moments.xx - weight * np.outer(x_mean, x_mean))
     yy = to_n * (moments.yy - weight * y_mean * y_mean)
     colsq = np.diag(G) / n
-    if fit_intercept and (np.any(x_mean**2 > MAX_MEAN_OVER_SD**2 * np.maximum(colsq, 0))
-                          or y_mean**2 > MAX_MEAN_OVER_SD**2 * max(yy / n, 0)):
+    if fit_intercept and (centring_cancels(x_mean, colsq) or centring_cancels(y_mean, yy / n)):
         return None
     colsq = np.where(colsq <= 1e-20 * np.diag(moments.xx) * to_n / n, 0.0, colsq)
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
