@@ -13,8 +13,20 @@ def _read_only(value):
     return value
 
 
+class ReadOnly:
+    """Base of the frozen result dataclasses: array fields are read-only copies, also after
+    unpickling (which rebuilds through __init__)."""
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
+
+    def __reduce__(self):
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
+
 @dataclass(frozen=True, repr=False)
-class FitResult:
+class FitResult(ReadOnly):
     """One fit at one alpha: coefficients, intercept and the optimality certificate.
 
     For a 2-D y with k targets, coef is (k, p) and intercept, objective, dual_gap, n_iter and
@@ -29,10 +41,6 @@ class FitResult:
     dual_gap: float | np.ndarray | None   # None where no certificate exists
     n_iter: int | np.ndarray
     converged: bool | np.ndarray
-
-    def __post_init__(self):
-        for name in ("coef", "intercept", "objective", "dual_gap", "n_iter", "converged"):
-            object.__setattr__(self, name, _read_only(getattr(self, name)))
 
     @classmethod
     def from_targets(cls, fits, objective, *, alpha, l1_ratio, loss, one_target):
@@ -49,10 +57,6 @@ class FitResult:
             n_iter=squeeze(np.asarray(fits.n_iter, dtype=np.int64)),
             converged=squeeze(np.asarray(fits.converged, dtype=bool)),
         )
-
-    def __reduce__(self):
-        # rebuild through __init__ so unpickled arrays are read-only too
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
     @property
     def active(self):
@@ -86,7 +90,7 @@ def _fmt_gap(gap):
 
 
 @dataclass(frozen=True, repr=False)
-class PathResult:
+class PathResult(ReadOnly):
     """A regularisation path: one certified fit per alpha, alpha axis first.
 
     alphas (n_alphas,) decreasing; coefs (n_alphas, n_features); intercepts, objectives, dual_gaps,
@@ -106,10 +110,6 @@ class PathResult:
     l1_ratio: float
     loss: str = "squared"
 
-    def __post_init__(self):
-        for f in fields(self):
-            object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
-
     @classmethod
     def from_fits(cls, alphas, fits, objectives, *, l1_ratio, loss="squared", df=None):
         """Stack one fit per alpha (each with coef, intercept, dual_gap, n_iter, converged);
@@ -126,9 +126,6 @@ class PathResult:
             df=np.count_nonzero(coefs, axis=1) if df is None else np.asarray(df),
             l1_ratio=l1_ratio, loss=loss,
         )
-
-    def __reduce__(self):
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
     def __len__(self):
         return self.alphas.shape[0]
@@ -153,7 +150,7 @@ class PathResult:
 
 
 @dataclass(frozen=True, repr=False)
-class CVResult:
+class CVResult(ReadOnly):
     """Cross-validation along a path.
 
     alphas (n_alphas,) the full-data grid, decreasing; cv_mean and cv_se (n_alphas,) the mean over
@@ -173,10 +170,6 @@ class CVResult:
     path: PathResult
     fold_ids: np.ndarray
 
-    def __post_init__(self):
-        for f in fields(self):
-            object.__setattr__(self, f.name, _read_only(getattr(self, f.name)))
-
     @classmethod
     def from_errors(cls, path, fold_errors, fold_ids):
         cv_mean = fold_errors.mean(axis=0)
@@ -187,9 +180,6 @@ class CVResult:
         return cls(alphas=path.alphas, cv_mean=cv_mean, cv_se=cv_se, fold_errors=fold_errors,
                    alpha_min=float(path.alphas[best]), alpha_1se=float(path.alphas[within[0]]),
                    best=path[best], path=path, fold_ids=fold_ids)
-
-    def __reduce__(self):
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
     def __repr__(self):
         return (f"CVResult(l1_ratio={self.path.l1_ratio:.4g}, n_folds={self.fold_errors.shape[0]}, "
