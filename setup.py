@@ -21,7 +21,7 @@ DIRECTIVES = {
 # -fopenmp-simd honours `#pragma omp simd` in csrc/ without linking an OpenMP runtime.
 COMPILE_ARGS = ["-O0", "-g"] if DEBUG else ["-O3", "-fopenmp-simd"]
 
-KERNELS = ["_cd"]
+KERNELS = ["_cd", "_irls"]
 
 extensions = [
     Extension(

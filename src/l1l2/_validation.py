@@ -300,3 +300,12 @@ def check_threads(threads):
     if threads is None or (isinstance(threads, numbers.Integral) and threads == -1):
         return -1
     return check_positive_int(threads, "threads")
+
+
+def check_q(q):
+    """The quantile level: a real number strictly between 0 and 1."""
+    if isinstance(q, (bool, np.bool_)) or not isinstance(q, numbers.Real):
+        raise TypeError(f"q must be a real number, got {type(q).__name__}")
+    if not 0 < q < 1:        # NaN fails this too
+        raise ValueError(f"q must be in (0, 1), got {q}")
+    return float(q)

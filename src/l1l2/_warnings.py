@@ -8,7 +8,11 @@ class ConvergenceWarning(UserWarning):
     """A solver stopped at max_iter before its duality gap reached tol."""
 
 
-def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel, what="targets"):
+SQUARED_SCALE = "gap / (sum_i s_i y_i^2 / n), y centred with an intercept"
+
+
+def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel, what="targets",
+                          scale=SQUARED_SCALE, steps="sweeps"):
     """One warning for a call whose fits (one per target, or per alpha) did not all converge."""
     converged = np.atleast_1d(converged)
     failed = ~converged
@@ -17,8 +21,8 @@ def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel, wh
     worst = float(np.max(np.atleast_1d(relative_gap)[failed]))
     which = "the fit" if converged.size == 1 else f"{failed.sum()} of {converged.size} {what}"
     warnings.warn(
-        f"{which} did not converge in max_iter={max_iter} sweeps: relative duality gap {worst:.3g} "
-        f"> tol={tol:.3g} (gap / (sum_i s_i y_i^2 / n), y centred with an intercept). "
+        f"{which} did not converge in max_iter={max_iter} {steps}: relative duality gap {worst:.3g} "
+        f"> tol={tol:.3g} ({scale}). "
         f"Increase max_iter, loosen tol, or standardize X.",
         ConvergenceWarning,
         stacklevel=stacklevel + 1,

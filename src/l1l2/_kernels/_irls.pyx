@@ -1,0 +1,484 @@
+"""LAD and quantile regression: IRLS to get close, then simplex pivots to the exact LP optimum.
+
+Objective, an LP. The intercept is a column of ones in Z = [X, 1] (absent without an intercept):
+
+    sum_i c_i rho(y_i - z_i . beta) + sum_j l_j |beta_j|,     rho(u) = hi u  (u >= 0),  lo u  (u < 0)
+
+with c_i = s_i / n, l_j = alpha f_j, and (lo, hi) = (q - 1, q) for quantile q, (-1, 1) for LAD.
+The penalty is the same shape as the loss: a "penalty row" j with z = e_j, y = 0, weight l_j and
+bounds (-1, 1). So the LP is one kind of row, and its dual is
+
+    max sum_i c_i d_i y_i   s.t.   sum_rows c_i d_i z_i = 0,   d_i in [lo_i, hi_i].
+
+Legend: n samples, p features, pa = coefficients (p, plus one for the intercept); r residuals y - Z beta;
+c row weights; d dual values; i rows, j columns, t iterations.
+
+irls: iteratively reweighted least squares. |u| <= u^2 / (2 a) + a / 2 for any a > 0, so with
+a_i = max(|r_i|, eps) each step minimises a quadratic majoriser: a weighted least-squares problem,
+(Z' V Z + diag(l_j / b_j)) beta = Z' V y~, with V = c A / a, y~ = y + (B / A) a, A = (hi - lo) / 2,
+B = (hi + lo) / 2, and b_j = max(|beta_j|, eps_b) doing the same for the penalty (Hunter and Lange's
+MM; the local quadratic approximation for L1). One pass over X per step builds the weighted Gram in
+row blocks (syrk, no copy of X); Cholesky (potrf) solves it. eps shrinks geometrically: the
+smoothed problems converge to the LP but never reach its vertex.
+
+simplex: the vertex. A basis is pa rows that the fit interpolates (r = 0); beta = B^-1 y_B. The other
+rows sit on a side, which fixes their d; the basic d solve the dual equality, u = c_B d_B =
+-B^-T g, g = sum over non-basic rows of c_i d_i z_i. All d_B within their bounds: optimal, and the
+dual point certifies it. Otherwise the worst basic row leaves to its side; along that edge the
+objective is piecewise linear, its slope rises by c_i |a_i| (hi_i - lo_i) at each row that crosses
+zero; the row whose crossing makes it non-negative enters (Barrodale and Roberts' step through
+several breakpoints at once). B^-1 is updated by Sherman-Morrison and refactored every REFRESH pivots
+and at the end, where residuals are recomputed too, so the certificate does not rest on updates.
+Rows not passed in (observations surely far from the fit) sit on a fixed side: their sum enters g as
+g_fixed, and the caller checks afterwards that they stayed there (Portnoy and Koenker's globs).
+
+References: Barrodale and Roberts (1973), SIAM J. Numer. Anal. 10(5); Koenker (2005), Quantile
+Regression, ch. 6; Portnoy and Koenker (1997), Statistical Science 12(4); Hunter and Lange (2000),
+"Quantile regression via an MM algorithm", J. Comput. Graph. Stat. 9(1).
+"""
+import numpy as np
+
+from cython cimport floating
+from libc.math cimport fabs, sqrt
+from libc.stdlib cimport qsort
+from libc.string cimport memcpy, memset
+from scipy.linalg cimport cython_blas, cython_lapack
+from l1l2._kernels._gap cimport solve_psd
+
+# Rows of X per block of the IRLS Gram pass: big enough for syrk, small enough for cache.
+DEF BLOCK = 1024
+# The simplex refactors B and recomputes the residuals after this many pivots.
+DEF REFRESH = 50
+
+cpdef enum Outcome:
+    OPTIMAL = 0
+    MAX_PIVOTS = 1
+    UNBOUNDED = 2      # the rows passed in cannot balance g_fixed: more rows are needed
+    SINGULAR = 3       # no basis among the rows passed in (or B became singular)
+
+
+# ---------------------------------------------------------------------------------------- IRLS
+
+cdef void gram_pass(const floating[:, :] X, const double[::1] y, const double[::1] c,
+                    bint fit_intercept, const double* beta, double eps, double A, double B,
+                    bint gram, double* block, double* rb, double* vb, double* G, double* rhs,
+                    double* loss, double* mean_abs) noexcept nogil:
+    """At the residuals r of beta: loss = sum_i c_i rho(r_i), mean_abs = sum_i c_i |r_i| and, if
+    gram, G = Z' V Z (upper triangle, column-major) and rhs = Z' V y~. One pass over X in row
+    blocks, each copied to double (so float32 X is read as it is)."""
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j, start, rows
+    cdef int pa = p + fit_intercept, nb, ld = BLOCK, one = 1
+    cdef double r, a, unit = 1.0, minus = -1.0
+    if gram:
+        memset(G, 0, pa * pa * sizeof(double))
+        memset(rhs, 0, pa * sizeof(double))
+    loss[0] = 0.0
+    mean_abs[0] = 0.0
+    for start in range(0, n, BLOCK):
+        rows = min(BLOCK, n - start)
+        nb = <int> rows
+        for j in range(p):                   # block = Z[start:start + rows] (column-major)
+            for i in range(rows):
+                block[j * BLOCK + i] = X[start + i, j]
+        if fit_intercept:
+            for i in range(rows):
+                block[p * BLOCK + i] = 1.0
+        memcpy(rb, &y[start], rows * sizeof(double))               # rb = y - block beta
+        cython_blas.dgemv(b"N", &nb, &pa, &minus, block, &ld, <double*> beta, &one, &unit, rb, &one)
+        for i in range(rows):
+            r = rb[i]
+            loss[0] += c[start + i] * (B * r + A * fabs(r))
+            mean_abs[0] += c[start + i] * fabs(r)
+            a = max(fabs(r), eps)
+            vb[i] = sqrt(c[start + i] * A / a)
+            rb[i] = vb[i] * (y[start + i] + B / A * a)
+        if not gram:
+            continue
+        for j in range(pa):
+            for i in range(rows):
+                block[j * BLOCK + i] *= vb[i]
+        cython_blas.dsyrk(b"U", b"T", &pa, &nb, &unit, block, &ld, &unit, G, &pa)
+        cython_blas.dgemv(b"T", &nb, &pa, &unit, block, &ld, rb, &one, &unit, rhs, &one)
+
+
+cdef bint solve_spd(int pa, double* G, double* rhs, double* work, char* dependent) noexcept nogil:
+    """rhs <- G^-1 rhs for the symmetric G (upper triangle given); G is overwritten.
+
+    Cholesky by LAPACK; if G is singular (dependent columns), a Cholesky that drops zero pivots gives
+    those columns 0 and flags them. Returns whether any column was dropped."""
+    cdef int info = 0, one = 1, a, b
+    cdef bint dropped = False
+    memcpy(work, G, pa * pa * sizeof(double))
+    cython_lapack.dpotrf(b"U", &pa, work, &pa, &info)
+    if info == 0:
+        cython_lapack.dpotrs(b"U", &pa, &one, work, &pa, rhs, &pa, &info)
+        memset(dependent, 0, pa)
+        return False
+    for a in range(pa):                      # fill the lower triangle, then the rank-revealing solve
+        for b in range(a):
+            G[b * pa + a] = G[a * pa + b]
+    solve_psd(pa, G, rhs)
+    for a in range(pa):
+        dependent[a] = G[a * pa + a] == 0
+        dropped = dropped or dependent[a]
+    return dropped
+
+
+def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, double lo, double hi,
+         bint fit_intercept, const double[::1] l, double[::1] beta, int max_iter, double eps_final):
+    """Move beta (pa,) towards the LP optimum by IRLS; return (n_iter, dependent).
+
+    beta enters as the start and leaves as the last iterate; l (p,) are the penalty weights. eps
+    starts at the mean absolute residual of the start and shrinks tenfold per step down to
+    eps_final times that; the loop ends there once a step changes the objective by at most
+    eps_final relative. dependent (pa,) flags columns the Gram could not resolve (linearly
+    dependent unpenalised columns); they come out as 0.
+    """
+    cdef Py_ssize_t p = X.shape[1], j
+    cdef int pa = p + fit_intercept, t = 0
+    cdef double A = (hi - lo) / 2, B = (hi + lo) / 2
+    cdef double eps, eps0, loss = 0.0, mean_abs = 0.0, objective, last = 0.0, biggest
+    cdef double[::1] block = np.empty(BLOCK * pa), rb = np.empty(BLOCK), vb = np.empty(BLOCK)
+    cdef double[::1] G = np.empty(pa * pa), work = np.empty(pa * pa), rhs = np.empty(pa)
+    cdef char[::1] dependent = np.zeros(pa, dtype=np.int8)
+    with nogil:
+        gram_pass(X, y, c, fit_intercept, &beta[0], 1.0, A, B, False, &block[0], &rb[0], &vb[0],
+                  &G[0], &rhs[0], &loss, &mean_abs)
+        eps0 = max(mean_abs, 1e-300)
+        eps = eps0
+        while t < max_iter:
+            t += 1
+            gram_pass(X, y, c, fit_intercept, &beta[0], eps, A, B, True, &block[0], &rb[0], &vb[0],
+                      &G[0], &rhs[0], &loss, &mean_abs)
+            objective = loss
+            biggest = 0.0
+            for j in range(p):
+                objective += l[j] * fabs(beta[j])
+                biggest = max(biggest, fabs(beta[j]))
+            if t > 1 and fabs(last - objective) <= eps_final * objective and eps <= eps_final * eps0:
+                break
+            last = objective
+            for j in range(p):
+                # b_j = max(|beta_j|, floor): the floor shrinks with eps, relative to the largest
+                # coefficient. From beta = 0 the first step leaves the penalty out (it would stick).
+                if l[j] > 0 and biggest > 0:
+                    G[j * pa + j] += l[j] / max(fabs(beta[j]), biggest * eps / eps0)
+            solve_spd(pa, &G[0], &rhs[0], &work[0], &dependent[0])
+            memcpy(&beta[0], &rhs[0], pa * sizeof(double))
+            eps = max(eps * 0.1, eps_final * eps0)
+    return t, np.asarray(dependent).astype(bool)
+
+
+# ------------------------------------------------------------------------------------- simplex
+
+cdef struct Lp:
+    Py_ssize_t m            # observation rows (0 .. m-1); penalty rows follow (m .. m+k-1)
+    Py_ssize_t k
+    int pa
+    const double* Z         # (m, pa) row-major
+    const double* y         # (m,)
+    const double* c         # (m,)
+    double lo, hi           # bounds of an observation's d
+    const Py_ssize_t* pen   # (k,) the column of each penalty row
+    const double* l         # (k,) its weight
+
+
+cdef struct Breakpoint:
+    double t                # step length at which the row's residual reaches zero
+    double w                # slope increase there
+    Py_ssize_t i            # the row
+
+
+cdef int by_step(const void* a, const void* b) noexcept nogil:
+    cdef double ta = (<Breakpoint*> a).t, tb = (<Breakpoint*> b).t
+    return (ta > tb) - (ta < tb)
+
+
+cdef inline double weight(const Lp* lp, Py_ssize_t i) noexcept nogil:
+    return lp.c[i] if i < lp.m else lp.l[i - lp.m]
+
+
+cdef inline double lower(const Lp* lp, Py_ssize_t i) noexcept nogil:
+    return lp.lo if i < lp.m else -1.0
+
+
+cdef inline double upper(const Lp* lp, Py_ssize_t i) noexcept nogil:
+    return lp.hi if i < lp.m else 1.0
+
+
+cdef inline double side_value(const Lp* lp, Py_ssize_t i, signed char side) noexcept nogil:
+    """d of a non-basic row on its side."""
+    return upper(lp, i) if side > 0 else lower(lp, i)
+
+
+cdef inline void add_row(const Lp* lp, Py_ssize_t i, double alpha, double* v) noexcept nogil:
+    """v += alpha z_i."""
+    cdef int one = 1
+    if i < lp.m:
+        cython_blas.daxpy(&lp.pa, &alpha, <double*> lp.Z + i * lp.pa, &one, v, &one)
+    else:
+        v[lp.pen[i - lp.m]] += alpha
+
+
+cdef inline void copy_row(const Lp* lp, Py_ssize_t i, double* v) noexcept nogil:
+    """v = z_i."""
+    if i < lp.m:
+        memcpy(v, lp.Z + i * lp.pa, lp.pa * sizeof(double))
+    else:
+        memset(v, 0, lp.pa * sizeof(double))
+        v[lp.pen[i - lp.m]] = 1.0
+
+
+cdef inline void row_products(const Lp* lp, const double* v, double* out) noexcept nogil:
+    """out_i = z_i . v for every row."""
+    cdef int m = <int> lp.m, one = 1
+    cdef double unit = 1.0, zero = 0.0
+    cdef Py_ssize_t t
+    if m > 0:
+        cython_blas.dgemv(b"T", &lp.pa, &m, &unit, <double*> lp.Z, &lp.pa, <double*> v, &one, &zero,
+                          out, &one)
+    for t in range(lp.k):
+        out[lp.m + t] = v[lp.pen[t]]
+
+
+cdef struct Simplex:
+    Py_ssize_t* basis       # (pa,) the basic rows
+    Py_ssize_t* where       # (rows,) position in the basis, or -1
+    signed char* side       # (rows,) +1 / -1: the side of a non-basic row (and of r >= 0 / < 0)
+    double* r               # (rows,) residuals
+    double* a               # (rows,) z_i . direction
+    double* beta            # (pa,)
+    double* Binv            # (pa, pa) row-major inverse of B (rows z_basis)
+    double* B               # (pa, pa) scratch
+    double* g               # (pa,) g_fixed + sum of the non-basic rows' c_i d_i z_i
+    double* u               # (pa,) c_B d_B
+    double* v               # (pa,) scratch
+    int* ipiv               # (pa,) scratch
+    Breakpoint* bp          # (rows,) scratch
+
+
+cdef bint choose_basis(const Lp* lp, const Py_ssize_t* order, Py_ssize_t n_order,
+                       Simplex* S) noexcept nogil:
+    """The first pa rows of order that are linearly independent (Gram-Schmidt, twice), into
+    S.basis; S.B serves as the orthonormal rows. Returns whether pa were found."""
+    cdef Py_ssize_t t, a, b, i, found = 0
+    cdef int pa = lp.pa, twice
+    cdef double proj, norm0, norm
+    for t in range(n_order):
+        if found == pa:
+            break
+        i = order[t]
+        copy_row(lp, i, S.v)
+        norm0 = 0.0
+        for b in range(pa):
+            norm0 += S.v[b] * S.v[b]
+        for twice in range(2):
+            for a in range(found):
+                proj = 0.0
+                for b in range(pa):
+                    proj += S.B[a * pa + b] * S.v[b]
+                for b in range(pa):
+                    S.v[b] -= proj * S.B[a * pa + b]
+        norm = 0.0
+        for b in range(pa):
+            norm += S.v[b] * S.v[b]
+        if norm > 1e-14 * norm0 and norm0 > 0:
+            norm = sqrt(norm)
+            for b in range(pa):
+                S.B[found * pa + b] = S.v[b] / norm
+            S.basis[found] = i
+            found += 1
+    return found == pa
+
+
+cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogil:
+    """Recompute from the basis alone: B^-1, beta = B^-1 y_B, the residuals, the sides of the
+    non-basic rows (kept where a residual is 0) and g. Returns False if B is singular."""
+    cdef Py_ssize_t rows = lp.m + lp.k, i, a
+    cdef int pa = lp.pa, info = 0, lwork = pa * pa
+    for a in range(pa):
+        copy_row(lp, S.basis[a], S.Binv + a * pa)
+    # LAPACK sees the row-major B as B' (column-major); the inverse of B' read row-major is B^-1.
+    cython_lapack.dgetrf(&pa, &pa, S.Binv, &pa, S.ipiv, &info)
+    if info != 0:
+        return False
+    cython_lapack.dgetri(&pa, S.Binv, &pa, S.ipiv, S.B, &lwork, &info)
+    if info != 0:
+        return False
+    for a in range(pa):                       # beta = B^-1 y_B
+        S.beta[a] = 0.0
+    for a in range(pa):
+        i = S.basis[a]
+        if i < lp.m:
+            add_column(S.Binv, pa, a, lp.y[i], S.beta)
+    for a in range(pa):                       # a basic penalty row means beta_j = 0: exactly
+        if S.basis[a] >= lp.m:
+            S.beta[lp.pen[S.basis[a] - lp.m]] = 0.0
+    row_products(lp, S.beta, S.r)
+    for i in range(rows):
+        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - S.r[i]
+        S.where[i] = -1
+        if S.r[i] != 0:
+            S.side[i] = 1 if S.r[i] > 0 else -1
+    for a in range(pa):
+        S.where[S.basis[a]] = a
+        S.r[S.basis[a]] = 0.0
+    memcpy(S.g, g_fixed, pa * sizeof(double))
+    for i in range(rows):
+        if S.where[i] < 0:
+            add_row(lp, i, weight(lp, i) * side_value(lp, i, S.side[i]), S.g)
+    return True
+
+
+cdef inline void add_column(const double* M, int pa, Py_ssize_t col, double alpha,
+                            double* v) noexcept nogil:
+    """v += alpha M[:, col] (M row-major)."""
+    cdef Py_ssize_t a
+    for a in range(pa):
+        v[a] += alpha * M[a * pa + col]
+
+
+cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, signed char* direction,
+                        double* slope) noexcept nogil:
+    """u = -B^-T g; return the basic position whose d = u / c is furthest outside its bounds
+    (weighted by c), with the side it leaves to and the objective's slope that way; -1 if none is
+    outside by more than tol."""
+    cdef int pa = lp.pa, one = 1
+    cdef double minus = -1.0, zero = 0.0, d, c, worst = 0.0, excess
+    cdef Py_ssize_t a, best = -1
+    # u = -Binv' g: Binv row-major is Binv' column-major, so this is dgemv "N" on it.
+    cython_blas.dgemv(b"N", &pa, &pa, &minus, S.Binv, &pa, S.g, &one, &zero, S.u, &one)
+    for a in range(pa):
+        c = weight(lp, S.basis[a])
+        if c == 0:
+            continue
+        d = S.u[a] / c
+        excess = 0.0
+        if d > upper(lp, S.basis[a]) + tol:
+            excess = d - upper(lp, S.basis[a])
+        elif d < lower(lp, S.basis[a]) - tol:
+            excess = lower(lp, S.basis[a]) - d
+        if excess * c > worst:
+            worst = excess * c
+            best = a
+            direction[0] = 1 if d > upper(lp, S.basis[a]) else -1
+    slope[0] = -worst
+    return best
+
+
+cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
+                   double slope) noexcept nogil:
+    """Move basic row basis[k] off to side sigma, along the edge, to the best breakpoint."""
+    cdef int pa = lp.pa, one = 1
+    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, leave = S.basis[k]
+    cdef double step = 0.0, denominator, alpha, unit = 1.0, zero = 0.0
+    # direction: B dbeta = -sigma e_k, so dbeta = -sigma Binv[:, k]; S.v holds it
+    for b in range(pa):
+        S.v[b] = -sigma * S.Binv[b * pa + k]
+    row_products(lp, S.v, S.a)
+    for i in range(rows):
+        # a non-basic row moving toward its other side (its residual r - t a_i crosses zero)
+        if S.where[i] < 0 and S.side[i] * S.a[i] > 0:
+            S.bp[n_bp].t = max(S.r[i] / S.a[i], 0.0)
+            S.bp[n_bp].w = weight(lp, i) * fabs(S.a[i]) * (upper(lp, i) - lower(lp, i))
+            S.bp[n_bp].i = i
+            n_bp += 1
+    qsort(S.bp, n_bp, sizeof(Breakpoint), by_step)
+    for b in range(n_bp):
+        slope += S.bp[b].w
+        if slope >= 0:
+            e = S.bp[b].i
+            step = S.bp[b].t
+            break
+    if e < 0:
+        return UNBOUNDED
+    for i in range(b):                        # rows passed on the way change sides
+        add_row(lp, S.bp[i].i, -weight(lp, S.bp[i].i) * side_value(lp, S.bp[i].i, S.side[S.bp[i].i]),
+                S.g)
+        S.side[S.bp[i].i] = -S.side[S.bp[i].i]
+        add_row(lp, S.bp[i].i, weight(lp, S.bp[i].i) * side_value(lp, S.bp[i].i, S.side[S.bp[i].i]),
+                S.g)
+    for b in range(pa):
+        S.beta[b] += step * S.v[b]
+    for i in range(rows):
+        if S.where[i] < 0:
+            S.r[i] -= step * S.a[i]
+    # the leaving row goes to its side; the entering one leaves g and sits at r = 0
+    S.r[leave] = sigma * step
+    S.side[leave] = sigma
+    add_row(lp, leave, weight(lp, leave) * side_value(lp, leave, sigma), S.g)
+    add_row(lp, e, -weight(lp, e) * side_value(lp, e, S.side[e]), S.g)
+    S.r[e] = 0.0
+    # Sherman-Morrison for row k of B: z_leave -> z_e.  With col = Binv[:, k] and
+    # z_e' col = -sigma a_e:  Binv -= col (z_e' Binv - e_k') / (z_e' col)
+    copy_row(lp, e, S.u)                       # S.u is free until the next leaving()
+    cython_blas.dgemv(b"N", &pa, &pa, &unit, S.Binv, &pa, S.u, &one, &zero, S.B, &one)
+    S.B[k] -= 1.0                              # S.B = Binv' z_e - e_k (row vector z_e' Binv - e_k')
+    denominator = -sigma * S.a[e]
+    for b in range(pa):
+        S.v[b] = S.Binv[b * pa + k]
+    for b in range(pa):
+        alpha = -S.v[b] / denominator
+        cython_blas.daxpy(&pa, &alpha, S.B, &one, S.Binv + b * pa, &one)
+    S.basis[k] = e
+    S.where[e] = k
+    S.where[leave] = -1
+    return OPTIMAL
+
+
+def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, double lo, double hi,
+            const Py_ssize_t[::1] pen, const double[::1] l, const double[::1] g_fixed,
+            const Py_ssize_t[::1] order, signed char[::1] side, int max_pivots, double tol):
+    """Solve the LP over these rows exactly, from the basis of the first independent rows of order.
+
+    Z (m, pa) the observation rows (m >= 1), y and c theirs; pen, l (k,) the penalty rows; g_fixed (pa,) the
+    fixed rows' sum of c_i d_i z_i; order: row ids (observations 0..m-1, penalty rows m..m+k-1),
+    best basis candidates first; side (m + k,) the starting sides, updated. tol: how far outside its
+    bounds a basic d may be (rounding) and still count as inside.
+    Returns (outcome, n_pivots, beta (pa,), r (m + k,) residuals, basis (pa,), u (pa,)), where
+    u = c_i d_i of the basic rows (when optimal).
+    """
+    cdef int pa = Z.shape[1]
+    cdef Py_ssize_t m = Z.shape[0], k = pen.shape[0], rows = m + k, position
+    cdef Lp lp = Lp(m=m, k=k, pa=pa, Z=&Z[0, 0], y=&y[0], c=&c[0], lo=lo, hi=hi, pen=NULL, l=NULL)
+    basis = np.empty(pa, dtype=np.intp)
+    beta = np.zeros(pa)
+    r = np.zeros(rows)
+    cdef Py_ssize_t[::1] basis_v = basis, where = np.empty(rows, dtype=np.intp)
+    cdef double[::1] beta_v = beta, r_v = r, a = np.empty(rows), Binv = np.empty(pa * pa)
+    cdef double[::1] B = np.empty(max(pa * pa, 1)), g = np.empty(pa), u = np.empty(pa)
+    cdef double[::1] v = np.empty(pa)
+    cdef int[::1] ipiv = np.empty(pa, dtype=np.intc)
+    cdef Breakpoint[::1] bp = np.empty(rows, dtype=[("t", "f8"), ("w", "f8"), ("i", "i8")])
+    cdef Simplex S = Simplex(basis=&basis_v[0], where=&where[0], side=&side[0], r=&r_v[0],
+                             a=&a[0], beta=&beta_v[0], Binv=&Binv[0], B=&B[0], g=&g[0], u=&u[0],
+                             v=&v[0], ipiv=&ipiv[0], bp=&bp[0])
+    cdef Outcome outcome = OPTIMAL
+    cdef int n_pivots = 0, since_refresh = 0
+    cdef signed char direction = 1
+    cdef double slope = 0.0
+    if k > 0:
+        lp.pen, lp.l = &pen[0], &l[0]
+    with nogil:
+        if not choose_basis(&lp, &order[0], order.shape[0], &S) or not refresh(&lp, &g_fixed[0], &S):
+            outcome = SINGULAR
+        while outcome == OPTIMAL:
+            position = leaving(&lp, &S, tol, &direction, &slope)
+            if position < 0:
+                if since_refresh == 0:
+                    break                       # optimal, as checked from a fresh factorisation
+                since_refresh = 0
+                if not refresh(&lp, &g_fixed[0], &S):
+                    outcome = SINGULAR
+                continue
+            if n_pivots == max_pivots:
+                outcome = MAX_PIVOTS
+                break
+            outcome = pivot(&lp, &S, position, direction, slope)
+            n_pivots += 1
+            since_refresh += 1
+            if since_refresh == REFRESH:
+                since_refresh = 0
+                if not refresh(&lp, &g_fixed[0], &S):
+                    outcome = SINGULAR
+    return outcome, n_pivots, beta, r, basis, np.array(u)

@@ -1,0 +1,487 @@
+"""lad and quantile (and their paths): IRLS, then simplex pivots to the exact LP optimum, certified.
+
+The LP, its rows and the two kernels are described in _kernels/_irls.pyx. This module picks the rows
+the simplex sees (all of them, or for large n those with the smallest IRLS residuals, the others
+fixed on their side and checked afterwards), and certifies the result with a dual point of the
+whole problem.
+"""
+import sys
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.optimize
+
+from l1l2 import _validation as v
+from l1l2._grid import default_alphas
+from l1l2._kernels._irls import Outcome, irls, simplex
+from l1l2._parallel import parallel_map
+from l1l2._results import FitResult, PathResult
+from l1l2._warnings import warn_if_not_converged
+
+IRLS_MAX_ITER = 40
+IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relative to the start
+DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
+ALL_ROWS = 20_000       # up to this many samples the simplex sees every row
+ROWS_PER_COEF = 20      # beyond, it starts from this many rows per coefficient (at least MIN_ROWS)
+MIN_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Loss:
+    """rho(u) = hi u for u >= 0, lo u below: (q - 1, q) for quantile q, (-1, 1) for LAD."""
+    name: str
+    lo: float
+    hi: float
+
+    @property
+    def q(self):
+        """The quantile the loss targets (0.5 for LAD)."""
+        return self.hi / (self.hi - self.lo)
+
+    def __call__(self, r):
+        return np.where(r >= 0, self.hi * r, self.lo * r)
+
+
+def absolute_loss():
+    return Loss("absolute", -1.0, 1.0)
+
+
+def quantile_loss(q):
+    return Loss("quantile", q - 1.0, q)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What every target and alpha of a fit share: X as given, weights, the loss."""
+    X: np.ndarray              # (n, p) float32/float64, any memory layout
+    c: np.ndarray              # (n,) float64 weights s_i / n (sum 1)
+    loss: Loss
+    fit_intercept: bool
+
+    @property
+    def n_coef(self):
+        return self.X.shape[1] + self.fit_intercept
+
+    def predict(self, beta):
+        """Z beta for beta (pa,) (the intercept last)."""
+        out = self.X @ beta[:self.X.shape[1]].astype(self.X.dtype)
+        out = out.astype(np.float64)
+        return out + beta[-1] if self.fit_intercept else out
+
+    def rows(self, index, cols):
+        """Z[index][:, cols] as a C-ordered float64 array."""
+        Z = np.empty((len(index), len(cols)))
+        features = cols[cols < self.X.shape[1]]
+        Z[:, :len(features)] = self.X[index][:, features]
+        if len(features) < len(cols):
+            Z[:, -1] = 1.0
+        return Z
+
+    def transpose_times(self, weights):
+        """Z' weights (pa,)."""
+        out = self.X.T @ weights.astype(self.X.dtype)
+        out = out.astype(np.float64)
+        return np.append(out, weights.sum()) if self.fit_intercept else out
+
+    def null_objective(self, y):
+        """The objective of the best constant (the weighted quantile of y; 0 without intercept)."""
+        b = weighted_quantile(y, self.c, self.loss.q) if self.fit_intercept else 0.0
+        return float(self.c @ self.loss(y - b))
+
+
+def weighted_quantile(y, c, q):
+    """The smallest y_i with sum of c over y <= y_i at least q sum(c): a minimiser of sum c rho_q."""
+    order = np.argsort(y, kind="stable")
+    cumulative = np.cumsum(c[order])
+    return float(y[order][np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-15))])
+
+
+class TargetFit(NamedTuple):
+    """One target's fit at one alpha."""
+    coef: np.ndarray
+    intercept: float
+    objective: float
+    dual_gap: float
+    relative_gap: float     # dual_gap / the objective of the best constant: what tol is compared with
+    n_iter: int             # IRLS steps plus simplex pivots
+    converged: bool
+
+
+class Solver:
+    """One target: IRLS to get close, the simplex to finish; warm-startable along a path."""
+
+    def __init__(self, problem, y, coef_init=None):
+        self.problem, self.y = problem, np.asarray(y, dtype=np.float64)
+        self.beta = np.zeros(problem.n_coef)
+        if coef_init is not None:
+            self.beta[:len(coef_init)] = coef_init
+        self.keep = np.ones(problem.n_coef, dtype=bool)
+        self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)
+        self._scales = None
+
+    def fit(self, l, tol, max_iter, *, start_with_irls=True):
+        """Solve at penalty weights l (p,); from the current beta, by IRLS first if asked."""
+        P = self.problem
+        n_iter = 0
+        if start_with_irls:
+            n_iter, dependent = irls(P.X, self.y, P.c, P.loss.lo, P.loss.hi, P.fit_intercept, l,
+                                     self.beta, min(max_iter, IRLS_MAX_ITER), IRLS_EPS)
+            # unpenalised columns the others span: their coefficients stay 0, the fit is the same
+            self.keep = ~dependent
+            self.beta[dependent] = 0.0
+        outcome, n_pivots, d, t = self._finish(l, max_iter)
+        n_iter += n_pivots
+        gap = self._gap(l, d, t)
+        objective = P.c @ P.loss(self.y - P.predict(self.beta)) + l @ np.abs(self.beta[:len(l)])
+        return TargetFit(self.beta[:len(l)].copy(), float(self.beta[-1]) if P.fit_intercept else 0.0,
+                         float(objective), gap, gap / self.scale, n_iter,
+                         outcome == Outcome.OPTIMAL and gap <= tol * self.scale)
+
+    def _finish(self, l, max_iter):
+        """Simplex on a growing set of rows until the rows left out stay on their sides.
+
+        Returns (outcome, pivots, d (n,), t (p,)): the dual values of the observations and the
+        penalty rows (t_j for unpenalised features is unused)."""
+        P, y, n = self.problem, self.y, self.problem.X.shape[0]
+        cols = np.flatnonzero(self.keep)
+        penalised = cols[(cols < len(l))][l[cols[cols < len(l)]] > 0]
+        pen_pos = np.searchsorted(cols, penalised)
+        r = y - P.predict(self.beta)
+        size = n if n <= ALL_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS))
+        chosen = np.zeros(n, dtype=bool)
+        chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
+        side = np.where(r >= 0, 1, -1).astype(np.int8)
+        total_pivots = 0
+        while True:
+            rows = np.flatnonzero(chosen)
+            d_fixed = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c * ~chosen
+            g_fixed = P.transpose_times(d_fixed)[cols] if size < n else np.zeros(len(cols))
+            # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
+            scores = np.concatenate([np.abs(r[rows]), np.abs(self.beta[penalised]) * self._colscale(penalised)])
+            order = np.argsort(scores, kind="stable").astype(np.intp)
+            row_side = np.concatenate([side[rows], np.where(self.beta[penalised] > 0, -1, 1).astype(np.int8)])
+            outcome, n_pivots, beta, r_rows, basis, u = simplex(
+                P.rows(rows, cols), y[rows], P.c[rows], P.loss.lo, P.loss.hi,
+                pen_pos.astype(np.intp), l[penalised].astype(np.float64), g_fixed, order, row_side,
+                max_iter - total_pivots, DUAL_TOL)
+            total_pivots += n_pivots
+            if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and size < n:
+                size = min(n, 4 * size)               # the rows were too few: take more
+                chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
+                continue
+            self.beta[:] = 0.0
+            self.beta[cols] = beta
+            r = y - P.predict(self.beta)
+            strays = ~chosen & (side * r < 0)
+            if outcome != Outcome.OPTIMAL or not strays.any():
+                break
+            chosen |= strays                          # fixed rows that crossed: let them move
+            side[strays] = -side[strays]
+        m = len(rows)
+        d = np.where(side > 0, P.loss.hi, P.loss.lo)
+        d[rows] = np.where(row_side[:m] > 0, P.loss.hi, P.loss.lo)
+        t = np.zeros(len(l))
+        t[penalised] = np.where(row_side[m:] > 0, 1.0, -1.0)
+        if outcome == Outcome.OPTIMAL:
+            weight = np.concatenate([P.c[rows], l[penalised]])[basis]
+            d_basis = np.divide(u, weight, out=np.zeros_like(u), where=weight > 0)
+            observation = basis < m
+            d[rows[basis[observation]]] = np.clip(d_basis[observation], P.loss.lo, P.loss.hi)
+            t[penalised[basis[~observation] - m]] = np.clip(d_basis[~observation], -1.0, 1.0)
+        return outcome, total_pivots, d, t
+
+    def _gap(self, l, d, t):
+        """P(beta) - D(d, t) as a sum of non-negative complementarity terms, plus the rounding
+        left in the dual equality, |e . beta| with e = Z'(c d) + l t."""
+        P, beta = self.problem, self.beta
+        r = self.y - P.predict(beta)
+        e = P.transpose_times(P.c * d)
+        e[:len(l)] += l * t
+        w = beta[:len(l)]
+        return float(P.c @ (P.loss(r) - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta))
+
+    def _colscale(self, features):
+        """sqrt(sum_i c_i x_ij^2): how far a coefficient moves the residuals."""
+        if self._scales is None:
+            X = self.problem.X
+            self._scales = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.problem.c.astype(X.dtype)))
+        return self._scales[features]
+
+
+# ------------------------------------------------------------------------------------ public API
+
+def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_factor=None, tol=1e-9,
+        max_iter=10_000, coef_init=None, threads=None):
+    """Least absolute deviations regression, solved exactly and certified by the LP duality gap.
+
+    Minimises ``1/n sum_i s_i |y_i - x_i.w - b| + alpha sum_j f_j |w_j|`` (intercept unpenalised).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Design matrix, read as it is (any memory layout, float32 or float64; the fit itself runs in
+        float64 and the coefficients are float64).
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Response; a 2-D y fits each column independently.
+    alpha : float >= 0
+        L1 penalty strength (0: plain LAD).
+    fit_intercept, sample_weight, penalty_factor
+        As in :func:`l1l2.lasso` (weights normalised to sum to n_samples; factors used as given).
+    tol : float >= 0
+        A fit counts as converged when its duality gap is at most ``tol`` times the objective of
+        the best constant fit. The simplex finish is exact, so the gap is normally at rounding level.
+    max_iter : int >= 1
+        Cap on the simplex pivots (and on the IRLS steps before them, at most 40).
+    coef_init : array-like of shape (n_features,) or (n_targets, n_features), optional
+        Start of the IRLS iterations.
+    threads : int or None
+        For a 2-D y, targets are split over this many threads (None or -1: all cores).
+
+    Returns
+    -------
+    FitResult
+        loss "absolute"; dual_gap is the LP duality gap of the returned coefficients.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid input; the message names the argument.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Once per call if some target stops at max_iter.
+
+    Notes
+    -----
+    IRLS (iteratively reweighted least squares with a shrinking smoothing, the penalty by its local
+    quadratic approximation) gets close; simplex pivots in the style of Barrodale and Roberts then
+    move to an optimal vertex of the LP, which a feasible dual point certifies. For n_samples above
+    20000 the pivots see only the rows with the smallest IRLS residuals; the others are held on
+    their side and checked afterwards (Portnoy and Koenker). LAD solutions need not be unique; the
+    objective is optimal.
+
+    References
+    ----------
+    Barrodale and Roberts (1973), SIAM J. Numer. Anal. 10(5); Portnoy and Koenker (1997),
+    Statistical Science 12(4); Koenker (2005), Quantile Regression.
+
+    Examples
+    --------
+    >>> import numpy as np, l1l2
+    >>> X = np.arange(6.0).reshape(-1, 1)
+    >>> fit = l1l2.lad(X, [0.0, 1.0, 2.0, 3.0, 40.0, 5.0])
+    >>> round(fit.coef[0], 12), round(fit.intercept, 12)
+    (1.0, 0.0)
+    """
+    return _fit(X, y, absolute_loss(), alpha, fit_intercept=fit_intercept,
+                sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
+                max_iter=max_iter, coef_init=coef_init, threads=threads)
+
+
+def quantile(X, y, q=0.5, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_factor=None,
+             tol=1e-9, max_iter=10_000, coef_init=None, threads=None):
+    """Quantile regression at quantile q, solved exactly and certified by the LP duality gap.
+
+    Minimises ``1/n sum_i s_i rho_q(y_i - x_i.w - b) + alpha sum_j f_j |w_j|`` with the check
+    function ``rho_q(r) = r (q - [r < 0])``, q in (0, 1). q = 0.5 gives half the LAD objective.
+    Other parameters, returns and errors as in :func:`lad` (loss "quantile").
+
+    Examples
+    --------
+    >>> import numpy as np, l1l2
+    >>> X = np.arange(10.0).reshape(-1, 1)
+    >>> fit = l1l2.quantile(X, 2 * np.arange(10.0) + 1, q=0.9)
+    >>> round(fit.coef[0], 12), round(fit.intercept, 12)
+    (2.0, 1.0)
+    """
+    return _fit(X, y, quantile_loss(v.check_q(q)), alpha, fit_intercept=fit_intercept,
+                sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
+                max_iter=max_iter, coef_init=coef_init, threads=threads)
+
+
+def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol, max_iter,
+         coef_init, threads):
+    """Validate, fit each target (in threads), warn once, return a FitResult."""
+    X, y = v.check_Xy(X, y)
+    n_samples, n_features = X.shape
+    alpha = v.check_alpha(alpha)
+    problem = make_problem(X, loss, v.check_flag(fit_intercept, "fit_intercept"),
+                           v.check_sample_weight(sample_weight, n_samples))
+    factors = v.check_penalty_factor(penalty_factor, n_features)
+    tol, max_iter, threads = v.check_tol(tol), v.check_max_iter(max_iter), v.check_threads(threads)
+    Y = y.reshape(n_samples, -1)
+    coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
+                                  np.float64)
+    starts = [None] * Y.shape[1] if coef_init is None else list(coef_init.reshape(-1, n_features))
+    l = alpha * factors
+    fits = parallel_map(lambda k: Solver(problem, Y[:, k], starts[k]).fit(l, tol, max_iter),
+                        range(Y.shape[1]), threads)
+    fits = Stacked(*(np.array(field) for field in zip(*fits)))
+    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=3,
+                          scale=LAD_SCALE, steps="pivots")
+    return FitResult.from_targets(fits, fits.objective, alpha=alpha, l1_ratio=1.0, loss=loss.name,
+                                  one_target=y.ndim == 1)
+
+
+LAD_SCALE = "gap / objective of the best constant fit"
+
+
+class Stacked(NamedTuple):
+    """TargetFits stacked: one row per target."""
+    coef: np.ndarray
+    intercept: np.ndarray
+    objective: np.ndarray
+    dual_gap: np.ndarray
+    relative_gap: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+
+
+def make_problem(X, loss, fit_intercept, weights):
+    n_samples = X.shape[0]
+    c = np.full(n_samples, 1.0 / n_samples) if weights is None else weights / n_samples
+    return Problem(X, c, loss, fit_intercept)
+
+
+def lad_path(X, y, *, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_intercept=True,
+             sample_weight=None, penalty_factor=None, tol=1e-9, max_iter=10_000, verbose=False):
+    """LAD-lasso along a decreasing grid of alphas, warm-started, every point exact and certified.
+
+    Parameters
+    ----------
+    X, y, fit_intercept, sample_weight, penalty_factor, tol, max_iter
+        As in :func:`lad`; y must be 1-D.
+    alphas : array-like, optional
+        The grid (sorted decreasing). Default: n_alphas log-spaced from alpha_max, the smallest
+        alpha at which every penalised coefficient is zero, down to alpha_max * alpha_min_ratio.
+    n_alphas, alpha_min_ratio, verbose
+        As in :func:`l1l2.lasso_path`.
+
+    Returns
+    -------
+    PathResult
+        loss "absolute".
+
+    Notes
+    -----
+    alpha_max has no closed form for the L1 loss: at the fit without penalised features, the
+    observations with zero residual may take any subgradient d_i in [lo, hi] that keeps the
+    unpenalised features optimal, and alpha_max is the smallest max_j |x_j . (s d)| / (n f_j) over
+    those choices: a small LP over the tied observations. Each alpha then starts the simplex from
+    the previous solution's vertex.
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_diabetes
+    >>> X, y, names = load_diabetes()
+    >>> path = l1l2.lad_path(X, y, n_alphas=10)
+    >>> int(path.df[0]), bool(path.converged.all())
+    (0, True)
+    """
+    return _path(X, y, absolute_loss(), alphas=alphas, n_alphas=n_alphas,
+                 alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                 sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
+                 max_iter=max_iter, verbose=verbose)
+
+
+def quantile_path(X, y, q=0.5, *, alphas=None, n_alphas=100, alpha_min_ratio=None,
+                  fit_intercept=True, sample_weight=None, penalty_factor=None, tol=1e-9,
+                  max_iter=10_000, verbose=False):
+    """L1-penalised quantile regression along a decreasing grid of alphas; as :func:`lad_path`
+    with the check loss of :func:`quantile` (loss "quantile")."""
+    return _path(X, y, quantile_loss(v.check_q(q)), alphas=alphas, n_alphas=n_alphas,
+                 alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                 sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
+                 max_iter=max_iter, verbose=verbose)
+
+
+def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
+          penalty_factor, tol, max_iter, verbose):
+    options = v.check_path_options(X, y, 1.0, alphas=alphas, n_alphas=n_alphas,
+                                   alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
+                                   sample_weight=sample_weight, positive=False,
+                                   penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
+                                   precompute="auto", verbose=verbose)
+    problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
+    factors = options.penalty_factor
+    solver = Solver(problem, options.y)
+    start_unpenalised(solver, factors, options)
+    alphas = options.alphas
+    if alphas is None:
+        alphas = default_alphas(alpha_max(solver, factors), options.n_alphas,
+                                options.alpha_min_ratio, *options.X.shape)
+    fits = []
+    for alpha in alphas:
+        started = time.perf_counter()
+        fits.append(solver.fit(alpha * factors, options.tol, options.max_iter, start_with_irls=False))
+        report(options, alpha, fits[-1], time.perf_counter() - started)
+    warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits],
+                          options.tol, options.max_iter, stacklevel=3, what="alphas",
+                          scale=LAD_SCALE, steps="pivots")
+    return PathResult.from_fits(alphas, fits, [fit.objective for fit in fits], l1_ratio=1.0,
+                                loss=loss.name)
+
+
+def start_unpenalised(solver, factors, options):
+    """Put the solver at the fit with every penalised coefficient 0: the exact solution at and
+    above alpha_max, and the path's start. Only the unpenalised columns are fitted (a copy of
+    those columns, typically few)."""
+    P = solver.problem
+    free = np.flatnonzero(factors == 0)
+    if free.size == 0:
+        solver.beta[:] = 0.0
+        if P.fit_intercept:
+            solver.beta[-1] = weighted_quantile(solver.y, P.c, P.loss.q)
+        return
+    sub = Solver(Problem(np.asfortranarray(P.X[:, free]), P.c, P.loss, P.fit_intercept), solver.y)
+    sub.fit(np.zeros(free.size), options.tol, options.max_iter)
+    solver.beta[:] = 0.0
+    solver.beta[free] = sub.beta[:free.size]
+    if P.fit_intercept:
+        solver.beta[-1] = sub.beta[-1]
+    solver.keep[free] = sub.keep[:free.size]
+
+
+def alpha_max(solver, factors):
+    """The smallest alpha at which the unpenalised fit (the solver's beta) is optimal.
+
+    Observations off the fit have d_i fixed by their side; those on it (ties) may take any
+    d_i in [lo, hi] that keeps the unpenalised columns' equality Z_u'(c d) = 0. alpha_max is
+    min over those of max_j |x_j . (c d)| / f_j: an LP in the ties' d and one bound."""
+    P, y = solver.problem, solver.y
+    penalised = np.flatnonzero(factors > 0)
+    if penalised.size == 0:
+        return 0.0
+    r = y - P.predict(solver.beta)
+    ties = np.flatnonzero(np.abs(r) <= TIE * max(np.abs(y).max(), np.finfo(float).tiny))
+    d = np.where(r > 0, P.loss.hi, P.loss.lo)
+    d[ties] = 0.0
+    h = P.transpose_times(P.c * d)
+    if ties.size == 0:
+        return float(np.max(np.abs(h[penalised]) / factors[penalised]))
+    free = np.flatnonzero(np.append(factors == 0, True)[:P.n_coef] & solver.keep)
+    Zt = P.rows(ties, np.arange(P.n_coef)) * P.c[ties, None]            # (ties, pa): c_i z_i
+    f = factors[penalised]
+    # variables (d_ties, bound); minimise the bound
+    A_ub = np.block([[Zt[:, penalised].T, -f[:, None]], [-Zt[:, penalised].T, -f[:, None]]])
+    b_ub = np.concatenate([-h[penalised], h[penalised]])
+    A_eq = np.hstack([Zt[:, free].T, np.zeros((free.size, 1))]) if free.size else None
+    result = scipy.optimize.linprog(
+        np.append(np.zeros(ties.size), 1.0), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq,
+        b_eq=-h[free] if free.size else None,
+        bounds=[(P.loss.lo, P.loss.hi)] * ties.size + [(0, None)], method="highs")
+    return float(result.x[-1])
+
+
+TIE = 1e-10      # |r_i| <= TIE * max |y|: observation i lies on the fit
+
+
+def report(options, alpha, fit, seconds):
+    """verbose: one line per alpha on stderr."""
+    if options.verbose:
+        print(f"alpha={alpha:.4g} nonzero={np.count_nonzero(fit.coef)} gap={fit.dual_gap:.2g} "
+              f"steps={fit.n_iter} seconds={seconds:.3f}", file=sys.stderr)
