@@ -49,6 +49,8 @@ from l1l2._kernels._gap cimport solve_psd
 DEF BLOCK = 1024
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
+# A residual within TIE of the size of y_i and its fit is rounding: the row lies on the fit.
+DEF TIE = 1e-13
 
 cpdef enum Outcome:
     OPTIMAL = 0
@@ -190,8 +192,12 @@ cdef struct Breakpoint:
 
 
 cdef int by_step(const void* a, const void* b) noexcept nogil:
+    """Order breakpoints by step, ties by row (a fixed order among ties, for Bland's rule)."""
     cdef double ta = (<Breakpoint*> a).t, tb = (<Breakpoint*> b).t
-    return (ta > tb) - (ta < tb)
+    cdef Py_ssize_t ia = (<Breakpoint*> a).i, ib = (<Breakpoint*> b).i
+    if ta != tb:
+        return (ta > tb) - (ta < tb)
+    return (ia > ib) - (ia < ib)
 
 
 cdef inline double weight(const Lp* lp, Py_ssize_t i) noexcept nogil:
@@ -296,6 +302,7 @@ cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogi
     non-basic rows (kept where a residual is 0) and g. Returns False if B is singular."""
     cdef Py_ssize_t rows = lp.m + lp.k, i, a
     cdef int pa = lp.pa, info = 0, lwork = pa * pa
+    cdef double fitted
     for a in range(pa):
         copy_row(lp, S.basis[a], S.Binv + a * pa)
     # LAPACK sees the row-major B as B' (column-major); the inverse of B' read row-major is B^-1.
@@ -316,7 +323,11 @@ cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogi
             S.beta[lp.pen[S.basis[a] - lp.m]] = 0.0
     row_products(lp, S.beta, S.r)
     for i in range(rows):
-        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - S.r[i]
+        fitted = S.r[i]
+        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - fitted
+        # a residual at rounding level is a tie: exactly 0, so degenerate pivots are recognised
+        if fabs(S.r[i]) <= TIE * (fabs(fitted) + fabs(S.r[i])):
+            S.r[i] = 0.0
         S.where[i] = -1
         if S.r[i] != 0:
             S.side[i] = 1 if S.r[i] > 0 else -1
@@ -338,11 +349,12 @@ cdef inline void add_column(const double* M, int pa, Py_ssize_t col, double alph
         v[a] += alpha * M[a * pa + col]
 
 
-cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, signed char* direction,
+cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, bint bland, signed char* direction,
                         double* slope) noexcept nogil:
     """u = -B^-T g; return the basic position whose d = u / c is furthest outside its bounds
     (weighted by c), with the side it leaves to and the objective's slope that way; -1 if none is
-    outside by more than tol."""
+    outside by more than tol. bland: the violating row with the smallest id instead (Bland's rule,
+    which cannot cycle through degenerate pivots)."""
     cdef int pa = lp.pa, one = 1
     cdef double minus = -1.0, zero = 0.0, d, c, worst = 0.0, excess
     cdef Py_ssize_t a, best = -1
@@ -358,7 +370,8 @@ cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, signed char* direc
             excess = d - upper(lp, S.basis[a])
         elif d < lower(lp, S.basis[a]) - tol:
             excess = lower(lp, S.basis[a]) - d
-        if excess * c > worst:
+        if excess > 0 and (excess * c > worst if not bland else
+                           best < 0 or S.basis[a] < S.basis[best]):
             worst = excess * c
             best = a
             direction[0] = 1 if d > upper(lp, S.basis[a]) else -1
@@ -367,8 +380,9 @@ cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, signed char* direc
 
 
 cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
-                   double slope) noexcept nogil:
-    """Move basic row basis[k] off to side sigma, along the edge, to the best breakpoint."""
+                   double slope, bint first, double* step_taken) noexcept nogil:
+    """Move basic row basis[k] off to side sigma, along the edge, to the best breakpoint (first:
+    to the first one, the textbook ratio test, which Bland's rule needs)."""
     cdef int pa = lp.pa, one = 1
     cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, leave = S.basis[k]
     cdef double step = 0.0, denominator, alpha, unit = 1.0, zero = 0.0
@@ -386,12 +400,13 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     qsort(S.bp, n_bp, sizeof(Breakpoint), by_step)
     for b in range(n_bp):
         slope += S.bp[b].w
-        if slope >= 0:
+        if slope >= 0 or first:
             e = S.bp[b].i
             step = S.bp[b].t
             break
     if e < 0:
         return UNBOUNDED
+    step_taken[0] = step
     for i in range(b):                        # rows passed on the way change sides
         add_row(lp, S.bp[i].i, -weight(lp, S.bp[i].i) * side_value(lp, S.bp[i].i, S.side[S.bp[i].i]),
                 S.g)
@@ -403,6 +418,9 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     for i in range(rows):
         if S.where[i] < 0:
             S.r[i] -= step * S.a[i]
+    for b in range(n_bp):                     # rows tied with the entering one land on zero
+        if S.bp[b].t == step:
+            S.r[S.bp[b].i] = 0.0
     # the leaving row goes to its side; the entering one leaves g and sits at r = 0
     S.r[leave] = sigma * step
     S.side[leave] = sigma
@@ -454,16 +472,17 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
                              a=&a[0], beta=&beta_v[0], Binv=&Binv[0], B=&B[0], g=&g[0], u=&u[0],
                              v=&v[0], ipiv=&ipiv[0], bp=&bp[0])
     cdef Outcome outcome = OPTIMAL
-    cdef int n_pivots = 0, since_refresh = 0
+    cdef int n_pivots = 0, since_refresh = 0, degenerate = 0
     cdef signed char direction = 1
-    cdef double slope = 0.0
+    cdef double slope = 0.0, step = 0.0
     if k > 0:
         lp.pen, lp.l = &pen[0], &l[0]
     with nogil:
         if not choose_basis(&lp, &order[0], order.shape[0], &S) or not refresh(&lp, &g_fixed[0], &S):
             outcome = SINGULAR
         while outcome == OPTIMAL:
-            position = leaving(&lp, &S, tol, &direction, &slope)
+            # after a run of pivots that do not move (a degenerate vertex), Bland's rule
+            position = leaving(&lp, &S, tol, degenerate > pa, &direction, &slope)
             if position < 0:
                 if since_refresh == 0:
                     break                       # optimal, as checked from a fresh factorisation
@@ -474,7 +493,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
             if n_pivots == max_pivots:
                 outcome = MAX_PIVOTS
                 break
-            outcome = pivot(&lp, &S, position, direction, slope)
+            outcome = pivot(&lp, &S, position, direction, slope, degenerate > pa, &step)
+            degenerate = degenerate + 1 if step == 0 else 0
             n_pivots += 1
             since_refresh += 1
             if since_refresh == REFRESH:
