@@ -192,3 +192,144 @@ def ridge_closed_form(X, y, alpha, *, fit_intercept=True, sample_weight=None, pe
     if np.ndim(y) == 1:
         return w[0], float(b[0])
     return w, b
+
+
+# --------------------------------------------------------------------------------------------------
+# LAD and quantile regression: the check loss, solved as linear programs by HiGHS
+#
+#     P(w, b) = 1/n sum_i s_i rho(y_i - x_i.w - b) + alpha sum_j f_j |w_j|
+#
+# with rho(r) = |r| for LAD (q=None) and rho(r) = r (q - [r < 0]) for quantile q. Written
+# rho(r) = max(lo r, hi r) with (lo, hi) = (-1, 1) for LAD and (q - 1, q) for quantile q.
+
+# HiGHS's default feasibility tolerances are 1e-7; these are as tight as it accepts comfortably.
+HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+def check_loss_slopes(q=None):
+    """Return (lo, hi): rho(r) = hi r for r >= 0 and lo r below. q=None is LAD, |r|."""
+    return (-1.0, 1.0) if q is None else (q - 1.0, q)
+
+
+def check_loss(r, q=None):
+    """Return rho(r) elementwise: |r| for q=None, r (q - [r < 0]) otherwise."""
+    r = np.asarray(r, dtype=np.float64)
+    if q is None:
+        return np.abs(r)
+    return r * (q - (r < 0))
+
+
+def quantile_objective(X, y, coef, intercept, alpha, q=None, *, sample_weight=None, penalty_factor=None):
+    """Return P(coef, intercept) for one target (q=None: LAD)."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(coef, dtype=np.float64)
+    n, p = X.shape
+    s = normalised_weights(sample_weight, n)
+    f = penalty_factors(penalty_factor, p)
+    r = y - X @ w - intercept
+    return float(s @ check_loss(r, q) / n + alpha * (f @ np.abs(w)))
+
+
+def _linprog(cost, **kwargs):
+    import scipy.optimize
+
+    result = scipy.optimize.linprog(cost, method="highs", options=HIGHS_OPTIONS, **kwargs)
+    if result.status != 0:
+        raise RuntimeError(f"reference LP failed: {result.message}")
+    return result
+
+
+def quantile_lp(X, y, alpha, q=None, *, fit_intercept=True, sample_weight=None, penalty_factor=None):
+    """Solve the primal LP; return (coef, intercept, optimum), optimum = quantile_objective there.
+
+    Variables [w+ (p), w- (p), b (free, only with an intercept), u (n), v (n)] >= 0 but b:
+        minimise  alpha f.(w+ + w-) + sum_i c_i (hi u_i - lo v_i),   c = s / n
+        such that X (w+ - w-) + b + u - v = y
+    so that u_i = max(r_i, 0), v_i = max(-r_i, 0) at the optimum and the cost is P.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    lo, hi = check_loss_slopes(q)
+    c = normalised_weights(sample_weight, n) / n
+    f = penalty_factors(penalty_factor, p)
+    n_b = 1 if fit_intercept else 0
+    A_eq = np.hstack([X, -X, np.ones((n, n_b)), np.eye(n), -np.eye(n)])
+    cost = np.concatenate([alpha * f, alpha * f, np.zeros(n_b), hi * c, -lo * c])
+    bounds = [(0, None)] * (2 * p) + [(None, None)] * n_b + [(0, None)] * (2 * n)
+    x = _linprog(cost, A_eq=A_eq, b_eq=y, bounds=bounds).x
+    coef = x[:p] - x[p:2 * p]
+    b = float(x[2 * p]) if fit_intercept else 0.0
+    optimum = quantile_objective(X, y, coef, b, alpha, q, sample_weight=sample_weight,
+                                 penalty_factor=penalty_factor)
+    return coef, b, optimum
+
+
+def quantile_dual_lp(X, y, alpha, q=None, *, fit_intercept=True, sample_weight=None, penalty_factor=None):
+    """Return the optimum of the dual LP (equal to the primal optimum, up to HiGHS's tolerances):
+
+        maximise  sum_i c_i d_i y_i   over lo <= d_i <= hi
+        such that |sum_i c_i d_i x_ij| <= alpha f_j  for every j,  and  sum_i c_i d_i = 0 (intercept)
+
+    (rho(r) = max over d in [lo, hi] of d r; minimising over w and b gives the constraints.)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    lo, hi = check_loss_slopes(q)
+    c = normalised_weights(sample_weight, n) / n
+    f = penalty_factors(penalty_factor, p)
+    cX = (X * c[:, None]).T                                       # (p, n): row j is c_i x_ij
+    A_eq, b_eq = (c[None, :], [0.0]) if fit_intercept else (None, None)
+    result = _linprog(-(c * y), A_ub=np.vstack([cX, -cX]), b_ub=np.concatenate([alpha * f, alpha * f]),
+                      A_eq=A_eq, b_eq=b_eq, bounds=[(lo, hi)] * n)
+    return float(-result.fun)
+
+
+def quantile_alpha_max(X, y, q=None, *, fit_intercept=True, sample_weight=None, penalty_factor=None):
+    """Return the smallest alpha at which every penalised coefficient may be 0 (0 if none is penalised).
+
+    That alpha is the least tau for which some dual point d of the fit restricted to the unpenalised
+    features U (and the intercept) is optimal there and has |sum_i c_i d_i x_ij| <= tau f_j for every
+    penalised j. Optimality of d is written as a zero duality gap against a primal point of the
+    restricted fit, so the whole question is one LP in (beta_U free, u, v >= 0, d in [lo, hi], tau >= 0):
+
+        minimise  tau
+        such that Z_U beta_U + u - v = y                       (primal point, residual r = u - v)
+                  Z_U' (c d) = 0                               (d dual feasible for the restricted fit)
+                  -tau f_j <= x_j . (c d) <= tau f_j           (penalised j)
+                  sum_i c_i (hi u_i - lo v_i) - sum_i c_i d_i y_i <= 0   (no gap: both optimal)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    lo, hi = check_loss_slopes(q)
+    c = normalised_weights(sample_weight, n) / n
+    f = penalty_factors(penalty_factor, p)
+    penalised = f > 0
+    if not penalised.any():
+        return 0.0
+    Z = X[:, ~penalised]
+    if fit_intercept:
+        Z = np.hstack([Z, np.ones((n, 1))])
+    k = Z.shape[1]
+    cX = (X[:, penalised] * c[:, None]).T                         # (m, n)
+    m = cX.shape[0]
+    zeros = np.zeros
+    # columns: beta (k), u (n), v (n), d (n), tau (1)
+    A_eq = np.vstack([
+        np.hstack([Z, np.eye(n), -np.eye(n), zeros((n, n)), zeros((n, 1))]),
+        np.hstack([zeros((k, k + 2 * n)), (Z * c[:, None]).T, zeros((k, 1))]),
+    ])
+    b_eq = np.concatenate([y, zeros(k)])
+    fp = f[penalised][:, None]
+    A_ub = np.vstack([
+        np.hstack([zeros((m, k + 2 * n)), cX, -fp]),
+        np.hstack([zeros((m, k + 2 * n)), -cX, -fp]),
+        np.concatenate([zeros(k), hi * c, -lo * c, -(c * y), [0.0]])[None, :],
+    ])
+    b_ub = zeros(2 * m + 1)
+    cost = np.concatenate([zeros(k + 3 * n), [1.0]])
+    bounds = [(None, None)] * k + [(0, None)] * (2 * n) + [(lo, hi)] * n + [(0, None)]
+    return float(_linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds).x[-1])

@@ -23,9 +23,9 @@ from l1l2._warnings import warn_if_not_converged
 IRLS_MAX_ITER = 40
 IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relative to the start
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
-ALL_ROWS = 20_000       # up to this many samples the simplex sees every row
-ROWS_PER_COEF = 20      # beyond, it starts from this many rows per coefficient (at least MIN_ROWS)
-MIN_ROWS = 2_000
+ROWS_PER_COEF = 5       # the simplex starts from this many rows per coefficient (at least
+MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
+SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
 
 
 @dataclass(frozen=True)
@@ -124,52 +124,71 @@ class Solver:
     def fit(self, l, tol, max_iter, *, start_with_irls=True):
         """Solve at penalty weights l (p,); from the current beta, by IRLS first if asked."""
         P = self.problem
-        n_iter = 0
-        if start_with_irls:
-            n_iter, dependent = irls(P.X, self.y, P.c, P.loss.lo, P.loss.hi, P.fit_intercept, l,
-                                     self.beta, min(max_iter, IRLS_MAX_ITER), IRLS_EPS)
-            # unpenalised columns the others span: their coefficients stay 0, the fit is the same
-            self.keep = ~dependent
-            self.beta[dependent] = 0.0
+        n_iter = self._irls(l, max_iter) if start_with_irls else 0
         outcome, n_pivots, d, t = self._finish(l, max_iter)
-        n_iter += n_pivots
         gap = self._gap(l, d, t)
         objective = P.c @ P.loss(self.y - P.predict(self.beta)) + l @ np.abs(self.beta[:len(l)])
         return TargetFit(self.beta[:len(l)].copy(), float(self.beta[-1]) if P.fit_intercept else 0.0,
-                         float(objective), gap, gap / self.scale, n_iter,
+                         float(objective), gap, gap / self.scale, n_iter + n_pivots,
                          outcome == Outcome.OPTIMAL and gap <= tol * self.scale)
+
+    def _irls(self, l, max_iter):
+        """IRLS from the current beta, on all rows or, for large n, on a random subsample of about
+        sqrt(pa) n^(2/3) rows (Portnoy and Koenker): it only has to get close. Returns its steps."""
+        P, y = self.problem, self.y
+        X, c = P.X, P.c
+        n = X.shape[0]
+        m = int(np.sqrt(P.n_coef) * n ** (2 / 3))
+        if n > 2 * m and m >= MIN_ROWS:
+            rows = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(n, m, replace=False))
+            X, y, c = X[rows], y[rows], c[rows]
+            c = c / c.sum() if c.sum() > 0 else np.full(m, 1.0 / m)
+        n_iter, dependent = irls(X, y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta,
+                                 min(max_iter, IRLS_MAX_ITER), IRLS_EPS)
+        # unpenalised columns the others span: their coefficients stay 0, the fit is the same
+        self.keep = ~dependent
+        self.beta[dependent] = 0.0
+        return n_iter
 
     def _finish(self, l, max_iter):
         """Simplex on a growing set of rows until the rows left out stay on their sides.
 
+        The rows with the smallest residuals go to the simplex; the others are held on their
+        side, their sum of c_i d_i z_i passed as g_fixed. Rows that end on the wrong side join
+        the simplex's rows and it runs again, from where it was.
         Returns (outcome, pivots, d (n,), t (p,)): the dual values of the observations and the
         penalty rows (t_j for unpenalised features is unused)."""
         P, y, n = self.problem, self.y, self.problem.X.shape[0]
         cols = np.flatnonzero(self.keep)
         penalised = cols[(cols < len(l))][l[cols[cols < len(l)]] > 0]
-        pen_pos = np.searchsorted(cols, penalised)
+        pen_pos = np.searchsorted(cols, penalised).astype(np.intp)
+        pen_side = np.where(self.beta[penalised] > 0, -1, 1).astype(np.int8)
         r = y - P.predict(self.beta)
-        size = n if n <= ALL_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS))
+        side = np.where(r >= 0, 1, -1).astype(np.int8)
+        d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
+        size = n if n <= 2 * MIN_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS))
         chosen = np.zeros(n, dtype=bool)
         chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
-        side = np.where(r >= 0, 1, -1).astype(np.int8)
+        g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n else np.zeros(len(cols))
         total_pivots = 0
         while True:
             rows = np.flatnonzero(chosen)
-            d_fixed = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c * ~chosen
-            g_fixed = P.transpose_times(d_fixed)[cols] if size < n else np.zeros(len(cols))
             # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
-            scores = np.concatenate([np.abs(r[rows]), np.abs(self.beta[penalised]) * self._colscale(penalised)])
+            scores = np.concatenate([np.abs(r[rows]),
+                                     np.abs(self.beta[penalised]) * self._colscale(penalised)])
             order = np.argsort(scores, kind="stable").astype(np.intp)
-            row_side = np.concatenate([side[rows], np.where(self.beta[penalised] > 0, -1, 1).astype(np.int8)])
-            outcome, n_pivots, beta, r_rows, basis, u = simplex(
-                P.rows(rows, cols), y[rows], P.c[rows], P.loss.lo, P.loss.hi,
-                pen_pos.astype(np.intp), l[penalised].astype(np.float64), g_fixed, order, row_side,
-                max_iter - total_pivots, DUAL_TOL)
+            row_side = np.concatenate([side[rows], pen_side])
+            outcome, n_pivots, beta, _, basis, u = simplex(
+                P.rows(rows, cols), y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
+                l[penalised], g_fixed, order, row_side, max_iter - total_pivots, DUAL_TOL)
             total_pivots += n_pivots
-            if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and size < n:
-                size = min(n, 4 * size)               # the rows were too few: take more
-                chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
+            side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
+            if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n:
+                # the rows were too few to balance the fixed ones: take four times as many
+                more = np.zeros(n, dtype=bool)
+                more[np.argpartition(np.abs(r), min(n, 4 * len(rows)) - 1)[:min(n, 4 * len(rows))]] = True
+                g_fixed -= self._sum_rows(more & ~chosen, d_side, cols)
+                chosen |= more
                 continue
             self.beta[:] = 0.0
             self.beta[cols] = beta
@@ -177,13 +196,12 @@ class Solver:
             strays = ~chosen & (side * r < 0)
             if outcome != Outcome.OPTIMAL or not strays.any():
                 break
-            chosen |= strays                          # fixed rows that crossed: let them move
-            side[strays] = -side[strays]
+            g_fixed -= self._sum_rows(strays, d_side, cols)   # fixed rows that crossed join
+            chosen |= strays
         m = len(rows)
         d = np.where(side > 0, P.loss.hi, P.loss.lo)
-        d[rows] = np.where(row_side[:m] > 0, P.loss.hi, P.loss.lo)
         t = np.zeros(len(l))
-        t[penalised] = np.where(row_side[m:] > 0, 1.0, -1.0)
+        t[penalised] = np.where(pen_side > 0, 1.0, -1.0)
         if outcome == Outcome.OPTIMAL:
             weight = np.concatenate([P.c[rows], l[penalised]])[basis]
             d_basis = np.divide(u, weight, out=np.zeros_like(u), where=weight > 0)
@@ -191,6 +209,11 @@ class Solver:
             d[rows[basis[observation]]] = np.clip(d_basis[observation], P.loss.lo, P.loss.hi)
             t[penalised[basis[~observation] - m]] = np.clip(d_basis[~observation], -1.0, 1.0)
         return outcome, total_pivots, d, t
+
+    def _sum_rows(self, mask, weights, cols):
+        """sum over the rows in mask of weights_i z_i, restricted to cols."""
+        index = np.flatnonzero(mask)
+        return self.problem.rows(index, cols).T @ weights[index]
 
     def _gap(self, l, d, t):
         """P(beta) - D(d, t) as a sum of non-negative complementarity terms, plus the rounding

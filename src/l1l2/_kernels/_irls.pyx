@@ -40,13 +40,13 @@ import numpy as np
 
 from cython cimport floating
 from libc.math cimport fabs, sqrt
-from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 from scipy.linalg cimport cython_blas, cython_lapack
 from l1l2._kernels._gap cimport solve_psd
 
-# Rows of X per block of the IRLS Gram pass: big enough for syrk, small enough for cache.
-DEF BLOCK = 1024
+# The IRLS Gram pass copies X in row blocks of about this many doubles (8 MiB): big enough that
+# syrk runs at full speed (also threaded), small enough to stay out of the way of memory.
+DEF BLOCK_DOUBLES = 1 << 20
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
 # A residual within TIE of the size of y_i and its fit is rounding: the row lies on the fit.
@@ -63,28 +63,29 @@ cpdef enum Outcome:
 
 cdef void gram_pass(const floating[:, :] X, const double[::1] y, const double[::1] c,
                     bint fit_intercept, const double* beta, double eps, double A, double B,
-                    bint gram, double* block, double* rb, double* vb, double* G, double* rhs,
-                    double* loss, double* mean_abs) noexcept nogil:
+                    bint gram, int ld, double* block, double* rb, double* vb, double* G,
+                    double* rhs, double* loss, double* mean_abs) noexcept nogil:
     """At the residuals r of beta: loss = sum_i c_i rho(r_i), mean_abs = sum_i c_i |r_i| and, if
     gram, G = Z' V Z (upper triangle, column-major) and rhs = Z' V y~. One pass over X in row
     blocks, each copied to double (so float32 X is read as it is)."""
-    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j, start, rows
-    cdef int pa = p + fit_intercept, nb, ld = BLOCK, one = 1
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j, start, rows, block_index
+    cdef int pa = p + fit_intercept, nb, one = 1
     cdef double r, a, unit = 1.0, minus = -1.0
     if gram:
         memset(G, 0, pa * pa * sizeof(double))
         memset(rhs, 0, pa * sizeof(double))
     loss[0] = 0.0
     mean_abs[0] = 0.0
-    for start in range(0, n, BLOCK):
-        rows = min(BLOCK, n - start)
+    for block_index in range((n + ld - 1) // ld):
+        start = block_index * ld
+        rows = min(ld, n - start)
         nb = <int> rows
         for j in range(p):                   # block = Z[start:start + rows] (column-major)
             for i in range(rows):
-                block[j * BLOCK + i] = X[start + i, j]
+                block[j * ld + i] = X[start + i, j]
         if fit_intercept:
             for i in range(rows):
-                block[p * BLOCK + i] = 1.0
+                block[p * ld + i] = 1.0
         memcpy(rb, &y[start], rows * sizeof(double))               # rb = y - block beta
         cython_blas.dgemv(b"N", &nb, &pa, &minus, block, &ld, <double*> beta, &one, &unit, rb, &one)
         for i in range(rows):
@@ -98,7 +99,7 @@ cdef void gram_pass(const floating[:, :] X, const double[::1] y, const double[::
             continue
         for j in range(pa):
             for i in range(rows):
-                block[j * BLOCK + i] *= vb[i]
+                block[j * ld + i] *= vb[i]
         cython_blas.dsyrk(b"U", b"T", &pa, &nb, &unit, block, &ld, &unit, G, &pa)
         cython_blas.dgemv(b"T", &nb, &pa, &unit, block, &ld, rb, &one, &unit, rhs, &one)
 
@@ -140,18 +141,19 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
     cdef int pa = p + fit_intercept, t = 0
     cdef double A = (hi - lo) / 2, B = (hi + lo) / 2
     cdef double eps, eps0, loss = 0.0, mean_abs = 0.0, objective, last = 0.0, biggest
-    cdef double[::1] block = np.empty(BLOCK * pa), rb = np.empty(BLOCK), vb = np.empty(BLOCK)
+    cdef int ld = <int> max(1, min(X.shape[0], BLOCK_DOUBLES // pa))      # rows per block
+    cdef double[::1] block = np.empty(ld * pa), rb = np.empty(ld), vb = np.empty(ld)
     cdef double[::1] G = np.empty(pa * pa), work = np.empty(pa * pa), rhs = np.empty(pa)
     cdef char[::1] dependent = np.zeros(pa, dtype=np.int8)
     with nogil:
-        gram_pass(X, y, c, fit_intercept, &beta[0], 1.0, A, B, False, &block[0], &rb[0], &vb[0],
-                  &G[0], &rhs[0], &loss, &mean_abs)
+        gram_pass(X, y, c, fit_intercept, &beta[0], 1.0, A, B, False, ld, &block[0], &rb[0],
+                  &vb[0], &G[0], &rhs[0], &loss, &mean_abs)
         eps0 = max(mean_abs, 1e-300)
         eps = eps0
         while t < max_iter:
             t += 1
-            gram_pass(X, y, c, fit_intercept, &beta[0], eps, A, B, True, &block[0], &rb[0], &vb[0],
-                      &G[0], &rhs[0], &loss, &mean_abs)
+            gram_pass(X, y, c, fit_intercept, &beta[0], eps, A, B, True, ld, &block[0], &rb[0],
+                      &vb[0], &G[0], &rhs[0], &loss, &mean_abs)
             objective = loss
             biggest = 0.0
             for j in range(p):
@@ -191,13 +193,35 @@ cdef struct Breakpoint:
     Py_ssize_t i            # the row
 
 
-cdef int by_step(const void* a, const void* b) noexcept nogil:
-    """Order breakpoints by step, ties by row (a fixed order among ties, for Bland's rule)."""
-    cdef double ta = (<Breakpoint*> a).t, tb = (<Breakpoint*> b).t
-    cdef Py_ssize_t ia = (<Breakpoint*> a).i, ib = (<Breakpoint*> b).i
-    if ta != tb:
-        return (ta > tb) - (ta < tb)
-    return (ia > ib) - (ia < ib)
+cdef inline bint before(const Breakpoint* a, const Breakpoint* b) noexcept nogil:
+    """Breakpoints in order of step, ties by row (a fixed order among ties, for Bland's rule)."""
+    return a.t < b.t or (a.t == b.t and a.i < b.i)
+
+
+cdef void sift_down(Breakpoint* heap, Py_ssize_t size, Py_ssize_t at) noexcept nogil:
+    """Restore the min-heap property below heap[at]."""
+    cdef Breakpoint item = heap[at]
+    cdef Py_ssize_t child
+    while True:
+        child = 2 * at + 1
+        if child >= size:
+            break
+        if child + 1 < size and before(&heap[child + 1], &heap[child]):
+            child += 1
+        if not before(&heap[child], &item):
+            break
+        heap[at] = heap[child]
+        at = child
+    heap[at] = item
+
+
+cdef inline Py_ssize_t pop(Breakpoint* heap, Py_ssize_t size) noexcept nogil:
+    """Move the first breakpoint to heap[size - 1], keep the rest a heap; return size - 1."""
+    cdef Breakpoint first = heap[0]
+    heap[0] = heap[size - 1]
+    heap[size - 1] = first
+    sift_down(heap, size - 1, 0)
+    return size - 1
 
 
 cdef inline double weight(const Lp* lp, Py_ssize_t i) noexcept nogil:
@@ -384,7 +408,7 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     """Move basic row basis[k] off to side sigma, along the edge, to the best breakpoint (first:
     to the first one, the textbook ratio test, which Bland's rule needs)."""
     cdef int pa = lp.pa, one = 1
-    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, leave = S.basis[k]
+    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, leave = S.basis[k]
     cdef double step = 0.0, denominator, alpha, unit = 1.0, zero = 0.0
     # direction: B dbeta = -sigma e_k, so dbeta = -sigma Binv[:, k]; S.v holds it
     for b in range(pa):
@@ -397,22 +421,25 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
             S.bp[n_bp].w = weight(lp, i) * fabs(S.a[i]) * (upper(lp, i) - lower(lp, i))
             S.bp[n_bp].i = i
             n_bp += 1
-    qsort(S.bp, n_bp, sizeof(Breakpoint), by_step)
-    for b in range(n_bp):
-        slope += S.bp[b].w
+    # Walk the breakpoints in order (a heap: usually only a few are needed); the popped ones
+    # collect at the end of S.bp, the entering one at S.bp[size].
+    for b in range(n_bp // 2 - 1, -1, -1):
+        sift_down(S.bp, n_bp, b)
+    size = n_bp
+    while size > 0:
+        size = pop(S.bp, size)
+        slope += S.bp[size].w
         if slope >= 0 or first:
-            e = S.bp[b].i
-            step = S.bp[b].t
+            e = S.bp[size].i
+            step = S.bp[size].t
             break
     if e < 0:
         return UNBOUNDED
     step_taken[0] = step
-    for i in range(b):                        # rows passed on the way change sides
-        add_row(lp, S.bp[i].i, -weight(lp, S.bp[i].i) * side_value(lp, S.bp[i].i, S.side[S.bp[i].i]),
-                S.g)
-        S.side[S.bp[i].i] = -S.side[S.bp[i].i]
-        add_row(lp, S.bp[i].i, weight(lp, S.bp[i].i) * side_value(lp, S.bp[i].i, S.side[S.bp[i].i]),
-                S.g)
+    for b in range(size + 1, n_bp):           # rows passed on the way change sides
+        i = S.bp[b].i
+        S.side[i] = -S.side[i]
+        add_row(lp, i, S.side[i] * weight(lp, i) * (upper(lp, i) - lower(lp, i)), S.g)
     for b in range(pa):
         S.beta[b] += step * S.v[b]
     for i in range(rows):
