@@ -25,6 +25,7 @@ IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relat
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
 ROWS_PER_COEF = 5       # the simplex starts from this many rows per coefficient (at least
 MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
+BAND = 2.0
 SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
 
 
@@ -93,9 +94,13 @@ class Problem:
 
 def weighted_quantile(y, c, q):
     """The smallest y_i with sum of c over y <= y_i at least q sum(c): a minimiser of sum c rho_q."""
+    target = q * (1 - 1e-15)                  # (rounding in the cumulative sum must not skip it)
+    if np.all(c == c[0]):                     # equal weights: a selection, O(n)
+        k = max(int(np.ceil(target * len(y))) - 1, 0)
+        return float(np.partition(y, k)[k])
     order = np.argsort(y, kind="stable")
     cumulative = np.cumsum(c[order])
-    return float(y[order][np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-15))])
+    return float(y[order][np.searchsorted(cumulative, target * cumulative[-1])])
 
 
 class TargetFit(NamedTuple):
@@ -120,14 +125,14 @@ class Solver:
         self.keep = np.ones(problem.n_coef, dtype=bool)
         self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)
         self._scales = None
+        self.band = 0           # rows the simplex should start from at least (set by _irls)
 
     def fit(self, l, tol, max_iter, *, start_with_irls=True):
         """Solve at penalty weights l (p,); from the current beta, by IRLS first if asked."""
         P = self.problem
         n_iter = self._irls(l, max_iter) if start_with_irls else 0
-        outcome, n_pivots, d, t = self._finish(l, max_iter)
-        gap = self._gap(l, d, t)
-        objective = P.c @ P.loss(self.y - P.predict(self.beta)) + l @ np.abs(self.beta[:len(l)])
+        outcome, n_pivots, r, d, t = self._finish(l, max_iter)
+        objective, gap = self._certify(l, r, d, t)
         return TargetFit(self.beta[:len(l)].copy(), float(self.beta[-1]) if P.fit_intercept else 0.0,
                          float(objective), gap, gap / self.scale, n_iter + n_pivots,
                          outcome == Outcome.OPTIMAL and gap <= tol * self.scale)
@@ -139,10 +144,14 @@ class Solver:
         X, c = P.X, P.c
         n = X.shape[0]
         m = int(np.sqrt(P.n_coef) * n ** (2 / 3))
+        self.band = 0
         if n > 2 * m and m >= MIN_ROWS:
             rows = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(n, m, replace=False))
             X, y, c = X[rows], y[rows], c[rows]
             c = c / c.sum() if c.sum() > 0 else np.full(m, 1.0 / m)
+            # the subsample's fit errs by about sqrt(pa / m) in residual scale: so many of the rows
+            # lie close enough to the fit that they may be on the wrong side
+            self.band = int(BAND * n * np.sqrt(P.n_coef / m))
         n_iter, dependent = irls(X, y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta,
                                  min(max_iter, IRLS_MAX_ITER), IRLS_EPS)
         # unpenalised columns the others span: their coefficients stay 0, the fit is the same
@@ -156,8 +165,8 @@ class Solver:
         The rows with the smallest residuals go to the simplex; the others are held on their
         side, their sum of c_i d_i z_i passed as g_fixed. Rows that end on the wrong side join
         the simplex's rows and it runs again, from where it was.
-        Returns (outcome, pivots, d (n,), t (p,)): the dual values of the observations and the
-        penalty rows (t_j for unpenalised features is unused)."""
+        Returns (outcome, pivots, r (n,), d (n,), t (p,)): the residuals, the dual values of the
+        observations and those of the penalty rows (t_j for unpenalised features is unused)."""
         P, y, n = self.problem, self.y, self.problem.X.shape[0]
         cols = np.flatnonzero(self.keep)
         penalised = cols[(cols < len(l))][l[cols[cols < len(l)]] > 0]
@@ -166,20 +175,21 @@ class Solver:
         r = y - P.predict(self.beta)
         side = np.where(r >= 0, 1, -1).astype(np.int8)
         d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
-        size = n if n <= 2 * MIN_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS))
+        size = n if n <= 2 * MIN_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS, self.band))
         chosen = np.zeros(n, dtype=bool)
         chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
         g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n else np.zeros(len(cols))
         total_pivots = 0
         while True:
             rows = np.flatnonzero(chosen)
+            Z = P.rows(rows, cols)
             # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
             scores = np.concatenate([np.abs(r[rows]),
                                      np.abs(self.beta[penalised]) * self._colscale(penalised)])
             order = np.argsort(scores, kind="stable").astype(np.intp)
             row_side = np.concatenate([side[rows], pen_side])
             outcome, n_pivots, beta, _, basis, u = simplex(
-                P.rows(rows, cols), y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
+                Z, y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
                 l[penalised], g_fixed, order, row_side, max_iter - total_pivots, DUAL_TOL)
             total_pivots += n_pivots
             side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
@@ -208,22 +218,24 @@ class Solver:
             observation = basis < m
             d[rows[basis[observation]]] = np.clip(d_basis[observation], P.loss.lo, P.loss.hi)
             t[penalised[basis[~observation] - m]] = np.clip(d_basis[~observation], -1.0, 1.0)
-        return outcome, total_pivots, d, t
+        return outcome, total_pivots, r, d, t
 
     def _sum_rows(self, mask, weights, cols):
         """sum over the rows in mask of weights_i z_i, restricted to cols."""
         index = np.flatnonzero(mask)
         return self.problem.rows(index, cols).T @ weights[index]
 
-    def _gap(self, l, d, t):
-        """P(beta) - D(d, t) as a sum of non-negative complementarity terms, plus the rounding
-        left in the dual equality, |e . beta| with e = Z'(c d) + l t."""
+    def _certify(self, l, r, d, t):
+        """The objective P(beta) and the duality gap P(beta) - D(d, t), the latter as a sum of
+        non-negative complementarity terms plus the rounding left in the dual equality,
+        |e . beta| with e = Z'(c d) + l t; r are the residuals of beta."""
         P, beta = self.problem, self.beta
-        r = self.y - P.predict(beta)
+        w = beta[:len(l)]
+        loss = P.loss(r)
         e = P.transpose_times(P.c * d)
         e[:len(l)] += l * t
-        w = beta[:len(l)]
-        return float(P.c @ (P.loss(r) - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta))
+        gap = P.c @ (loss - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta)
+        return float(P.c @ loss + l @ np.abs(w)), float(gap)
 
     def _colscale(self, features):
         """sqrt(sum_i c_i x_ij^2): how far a coefficient moves the residuals."""

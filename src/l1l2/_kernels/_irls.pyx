@@ -47,6 +47,9 @@ from l1l2._kernels._gap cimport solve_psd
 # The IRLS Gram pass copies X in row blocks of about this many doubles (8 MiB): big enough that
 # syrk runs at full speed (also threaded), small enough to stay out of the way of memory.
 DEF BLOCK_DOUBLES = 1 << 20
+# IRLS stops once eps is at its floor and a step changes the objective by at most this, relative:
+# it only has to get close (the simplex finishes), and it converges slowly at the end.
+DEF STALL = 1e-5
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
 # A residual within TIE of the size of y_i and its fit is rounding: the row lies on the fit.
@@ -159,7 +162,7 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
             for j in range(p):
                 objective += l[j] * fabs(beta[j])
                 biggest = max(biggest, fabs(beta[j]))
-            if t > 1 and fabs(last - objective) <= eps_final * objective and eps <= eps_final * eps0:
+            if t > 1 and fabs(last - objective) <= STALL * objective and eps <= eps_final * eps0:
                 break
             last = objective
             for j in range(p):
