@@ -14,6 +14,8 @@ Nothing here is fast or clever: every function is written to be checked by readi
 """
 
 import numpy as np
+import scipy.optimize
+import scipy.sparse
 
 
 def normalised_weights(sample_weight, n_samples):
@@ -232,8 +234,6 @@ def quantile_objective(X, y, coef, intercept, alpha, q=None, *, sample_weight=No
 
 
 def _linprog(cost, **kwargs):
-    import scipy.optimize
-
     result = scipy.optimize.linprog(cost, method="highs", options=HIGHS_OPTIONS, **kwargs)
     if result.status != 0:
         raise RuntimeError(f"reference LP failed: {result.message}")
@@ -255,7 +255,8 @@ def quantile_lp(X, y, alpha, q=None, *, fit_intercept=True, sample_weight=None, 
     c = normalised_weights(sample_weight, n) / n
     f = penalty_factors(penalty_factor, p)
     n_b = 1 if fit_intercept else 0
-    A_eq = np.hstack([X, -X, np.ones((n, n_b)), np.eye(n), -np.eye(n)])
+    eye = scipy.sparse.identity(n, format="csr")
+    A_eq = scipy.sparse.hstack([X, -X, np.ones((n, n_b)), eye, -eye], format="csr")
     cost = np.concatenate([alpha * f, alpha * f, np.zeros(n_b), hi * c, -lo * c])
     bounds = [(0, None)] * (2 * p) + [(None, None)] * n_b + [(0, None)] * (2 * n)
     x = _linprog(cost, A_eq=A_eq, b_eq=y, bounds=bounds).x
@@ -317,18 +318,19 @@ def quantile_alpha_max(X, y, q=None, *, fit_intercept=True, sample_weight=None, 
     cX = (X[:, penalised] * c[:, None]).T                         # (m, n)
     m = cX.shape[0]
     zeros = np.zeros
+    eye = scipy.sparse.identity(n, format="csr")
     # columns: beta (k), u (n), v (n), d (n), tau (1)
-    A_eq = np.vstack([
-        np.hstack([Z, np.eye(n), -np.eye(n), zeros((n, n)), zeros((n, 1))]),
-        np.hstack([zeros((k, k + 2 * n)), (Z * c[:, None]).T, zeros((k, 1))]),
-    ])
+    A_eq = scipy.sparse.vstack([
+        scipy.sparse.hstack([Z, eye, -eye, scipy.sparse.csr_matrix((n, n + 1))]),
+        scipy.sparse.hstack([scipy.sparse.csr_matrix((k, k + 2 * n)), (Z * c[:, None]).T, zeros((k, 1))]),
+    ], format="csr")
     b_eq = np.concatenate([y, zeros(k)])
     fp = f[penalised][:, None]
-    A_ub = np.vstack([
-        np.hstack([zeros((m, k + 2 * n)), cX, -fp]),
-        np.hstack([zeros((m, k + 2 * n)), -cX, -fp]),
+    A_ub = scipy.sparse.vstack([
+        scipy.sparse.hstack([scipy.sparse.csr_matrix((m, k + 2 * n)), cX, -fp]),
+        scipy.sparse.hstack([scipy.sparse.csr_matrix((m, k + 2 * n)), -cX, -fp]),
         np.concatenate([zeros(k), hi * c, -lo * c, -(c * y), [0.0]])[None, :],
-    ])
+    ], format="csr")
     b_ub = zeros(2 * m + 1)
     cost = np.concatenate([zeros(k + 3 * n), [1.0]])
     bounds = [(None, None)] * k + [(0, None)] * (2 * n) + [(lo, hi)] * n + [(0, None)]

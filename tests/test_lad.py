@@ -225,15 +225,43 @@ def test_median_is_half_the_lad_objective(problem, rng):
     assert median.objective == pytest.approx(absolute.objective / 2, rel=1e-12)
 
 
+def many_samples(rng, n):
+    """(X (n, 5), y) with heavy-tailed noise, so that many rows start on the wrong side of the fit."""
+    X = rng.standard_normal((n, 5)) * [1.0, 3.0, 0.5, 1.0, 2.0] + [0.0, 1.0, -2.0, 0.0, 0.5]
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0]) + 1.0 + rng.standard_t(2, n)
+    return X, y
+
+
+# Large n: the simplex starts from a subset of the rows (and IRLS from a subsample) and the others are
+# held on their sides; the answer must be the LP optimum all the same. The dual LP is the oracle here
+# (the primal has 2n + 2p variables).
+MANY_SAMPLES = {
+    "n3000_weights_free_feature": (3000, {"sample_weight": "random", "penalty_factor": "with_zero"}, 0.02),
+    "n3000_no_intercept": (3000, {"fit_intercept": False}, 0.0),
+    "n20500": (20_500, {}, 0.0),
+}
+
+
+@pytest.mark.parametrize("case", list(MANY_SAMPLES))
 @pytest.mark.parametrize("q", [None, 0.3], ids=["lad", "q0.3"])
-def test_many_samples_beyond_the_all_rows_limit(q, rng):
-    # above 20000 samples the simplex starts from a subset of the rows: the answer must not change
-    n = 20_500
-    X = rng.standard_normal((n, 3)) * [1.0, 3.0, 0.5] + [0.0, 1.0, -2.0]
-    y = X @ np.array([1.0, -2.0, 0.5]) + 1.0 + rng.standard_t(2, n)
-    res = fit(q, X, y)
-    optimum = reference.quantile_dual_lp(X, y, 0.0, q)
-    assert_optimal(res, X, y, 0.0, q, optimum=optimum)
+def test_many_samples(q, case, rng):
+    n, entry, alpha = MANY_SAMPLES[case]
+    X, y = many_samples(rng, n)
+    options = draw_options(entry, X, rng, weight_low=0.1, free=1)
+    res = fit(q, X, y, alpha=alpha, **options)
+    optimum = reference.quantile_dual_lp(X, y, alpha, q, **options)
+    assert_optimal(res, X, y, alpha, q, optimum=optimum, **options)
+
+
+@pytest.mark.parametrize("q", [None, 0.3], ids=["lad", "q0.3"])
+def test_many_samples_path(q, rng):
+    X, y = many_samples(rng, 3000)
+    weights = rng.uniform(0.1, 3.0, X.shape[0])
+    res = path(q, X, y, n_alphas=4, sample_weight=weights)
+    assert not np.any(res.coefs[0])
+    for i, alpha in enumerate(res.alphas):
+        optimum = reference.quantile_dual_lp(X, y, alpha, q, sample_weight=weights)
+        assert_optimal(res[i], X, y, alpha, q, optimum=optimum, sample_weight=weights)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -315,6 +343,27 @@ def test_degenerate_data(q, case, fit_intercept, alpha, rng):
         res = fit(q, X, y, alpha=alpha, fit_intercept=fit_intercept)
     assert_optimal(res, X, y, alpha, q, fit_intercept=fit_intercept)
     assert not convergence_warnings(caught)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("q", [None, 0.5, 0.3], ids=["lad", "q0.5", "q0.3"])
+def test_exact_rows_recover_the_truth(q, seed):
+    # 36 of 40 rows lie exactly on y = X w + 3 (dyadic X: exact arithmetic), 4 are gross outliers: a
+    # highly degenerate vertex (36 zero residuals, 5 unknowns). Explicit seeds rather than the rng
+    # fixture: seed 10 made the simplex stop at max_iter.
+    rng = np.random.default_rng(seed)
+    n, w = 40, np.array([1.0, -2.0, 0.0, 3.0])
+    X = np.round(8 * rng.standard_normal((n, 4))) / 8
+    y = X @ w + 3.0
+    outliers = rng.choice(n, 4, replace=False)
+    y[outliers] += rng.uniform(10.0, 50.0, 4) * rng.choice([-1.0, 1.0], 4)
+    optimum = reference.quantile_lp(X, y, 0.0, q)[2]
+    assert reference.quantile_objective(X, y, w, 3.0, 0.0, q) == pytest.approx(optimum, rel=1e-9)
+
+    res = fit(q, X, y)
+    assert_optimal(res, X, y, 0.0, q, optimum=optimum)
+    np.testing.assert_allclose(res.coef, w, rtol=0, atol=1e-9)
+    assert res.intercept == pytest.approx(3.0, abs=1e-9)
 
 
 # Small cases found while writing these tests, each failing one of the checks above:

@@ -23,6 +23,8 @@ from l1l2._warnings import warn_if_not_converged
 IRLS_MAX_ITER = 40
 IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relative to the start
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
+ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
+EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
 ROWS_PER_COEF = 5       # the simplex starts from this many rows per coefficient (at least
 MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
 BAND = 2.0
@@ -66,9 +68,10 @@ class Problem:
         return self.X.shape[1] + self.fit_intercept
 
     def predict(self, beta):
-        """Z beta for beta (pa,) (the intercept last)."""
-        out = self.X @ beta[:self.X.shape[1]].astype(self.X.dtype)
-        out = out.astype(np.float64)
+        """Z beta for beta (pa,) (the intercept last), in float64."""
+        w = beta[:self.X.shape[1]]
+        out = np.concatenate([block @ w for block in self._blocks()]) if self.X.dtype != w.dtype \
+            else self.X @ w
         return out + beta[-1] if self.fit_intercept else out
 
     def rows(self, index, cols):
@@ -81,15 +84,69 @@ class Problem:
         return Z
 
     def transpose_times(self, weights):
-        """Z' weights (pa,)."""
-        out = self.X.T @ weights.astype(self.X.dtype)
-        out = out.astype(np.float64)
+        """Z' weights (pa,), in float64."""
+        if self.X.dtype == weights.dtype:
+            out = self.X.T @ weights
+        else:
+            out, start = np.zeros(self.X.shape[1]), 0
+            for block in self._blocks():
+                out += block.T @ weights[start:start + len(block)]
+                start += len(block)
         return np.append(out, weights.sum()) if self.fit_intercept else out
+
+    def _blocks(self):
+        """X in float64 row blocks of about 8 MiB: float32 X is never copied whole."""
+        n, p = self.X.shape
+        rows = max(1, (1 << 20) // max(p, 1))
+        return (self.X[start:start + rows].astype(np.float64) for start in range(0, n, rows))
 
     def null_objective(self, y):
         """The objective of the best constant (the weighted quantile of y; 0 without intercept)."""
         b = weighted_quantile(y, self.c, self.loss.q) if self.fit_intercept else 0.0
         return float(self.c @ self.loss(y - b))
+
+
+@dataclass(frozen=True)
+class RowLp:
+    """The simplex's rows as an LP for NumPy and HiGHS: observation rows Z (m, pa) and penalty
+    rows (z = e_j for j in pen), weights w, bounds lo, hi of d (all of length m + k)."""
+    Z: np.ndarray
+    w: np.ndarray
+    pen: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def columns(self, index):
+        """The dual equality's columns w_i z_i of the rows in index: (pa, len(index))."""
+        m = self.Z.shape[0]
+        A = np.zeros((self.Z.shape[1], len(index)))
+        observation = index < m
+        A[:, observation] = (self.Z[index[observation]] * self.w[index[observation], None]).T
+        penalty = np.flatnonzero(~observation)
+        A[self.pen[index[penalty] - m], penalty] = self.w[index[penalty]]
+        return A
+
+    def settle_ties(self, tied, dual, g_fixed):
+        """d for the rows on the fit (tied) that meets the dual equality sum_i w_i d_i z_i +
+        g_fixed = 0 within the bounds, the other rows' d as given; None if there is none.
+
+        A vertex where many rows lie on the fit is optimal iff such d exist: a small LP in the
+        ties' d (HiGHS), the answer polished by least squares on the d strictly inside their
+        bounds so the equality holds to rounding."""
+        ties, others = np.flatnonzero(tied), np.flatnonzero(~tied)
+        A = self.columns(ties)
+        rhs = -(g_fixed + self.columns(others) @ dual[others])
+        result = scipy.optimize.linprog(np.zeros(len(ties)), A_eq=A, b_eq=rhs,
+                                        bounds=np.column_stack([self.lo[ties], self.hi[ties]]),
+                                        method="highs")
+        if result.status != 0:
+            return None
+        x = result.x
+        inside = (x > self.lo[ties]) & (x < self.hi[ties])
+        x[inside] += np.linalg.lstsq(A[:, inside], rhs - A @ x, rcond=None)[0]
+        settled = dual.copy()
+        settled[ties] = np.clip(x, self.lo[ties], self.hi[ties])
+        return settled
 
 
 def weighted_quantile(y, c, q):
@@ -118,12 +175,13 @@ class Solver:
     """One target: IRLS to get close, the simplex to finish; warm-startable along a path."""
 
     def __init__(self, problem, y, coef_init=None):
-        self.problem, self.y = problem, np.asarray(y, dtype=np.float64)
+        self.problem, self.y = problem, np.ascontiguousarray(y, dtype=np.float64)
         self.beta = np.zeros(problem.n_coef)
         if coef_init is not None:
             self.beta[:len(coef_init)] = coef_init
         self.keep = np.ones(problem.n_coef, dtype=bool)
-        self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)
+        self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)   # tol is relative to it
+        self.rounding = ROUNDING * (problem.c @ np.abs(self.y))
         self._scales = None
         self.band = 0           # rows the simplex should start from at least (set by _irls)
 
@@ -133,9 +191,10 @@ class Solver:
         n_iter = self._irls(l, max_iter) if start_with_irls else 0
         outcome, n_pivots, r, d, t = self._finish(l, max_iter)
         objective, gap = self._certify(l, r, d, t)
+        # a gap at the rounding level of y counts as zero (it is all a constant y can have)
+        converged = outcome == Outcome.OPTIMAL and gap <= tol * self.scale + self.rounding
         return TargetFit(self.beta[:len(l)].copy(), float(self.beta[-1]) if P.fit_intercept else 0.0,
-                         float(objective), gap, gap / self.scale, n_iter + n_pivots,
-                         outcome == Outcome.OPTIMAL and gap <= tol * self.scale)
+                         float(objective), gap, gap / self.scale, n_iter + n_pivots, converged)
 
     def _irls(self, l, max_iter):
         """IRLS from the current beta, on all rows or, for large n, on a random subsample of about
@@ -157,6 +216,8 @@ class Solver:
         # unpenalised columns the others span: their coefficients stay 0, the fit is the same
         self.keep = ~dependent
         self.beta[dependent] = 0.0
+        if not np.all(np.isfinite(self.beta)):     # (overflow on wild data): start from 0 instead
+            self.beta[:] = 0.0
         return n_iter
 
     def _finish(self, l, max_iter):
@@ -174,6 +235,8 @@ class Solver:
         pen_side = np.where(self.beta[penalised] > 0, -1, 1).astype(np.int8)
         r = y - P.predict(self.beta)
         side = np.where(r >= 0, 1, -1).astype(np.int8)
+        if cols.size == 0:                  # nothing to fit (every column zero or spanned): beta = 0
+            return Outcome.OPTIMAL, 0, r, np.where(side > 0, P.loss.hi, P.loss.lo), np.zeros(len(l))
         d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
         size = n if n <= 2 * MIN_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS, self.band))
         chosen = np.zeros(n, dtype=bool)
@@ -188,11 +251,22 @@ class Solver:
                                      np.abs(self.beta[penalised]) * self._colscale(penalised)])
             order = np.argsort(scores, kind="stable").astype(np.intp)
             row_side = np.concatenate([side[rows], pen_side])
-            outcome, n_pivots, beta, _, basis, u = simplex(
+            outcome, n_pivots, beta, r_rows, basis, u = simplex(
                 Z, y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
                 l[penalised], g_fixed, order, row_side, max_iter - total_pivots, DUAL_TOL)
             total_pivots += n_pivots
             side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
+            lp = RowLp(Z, np.concatenate([P.c[rows], l[penalised]]), pen_pos,
+                       np.concatenate([np.full(len(rows), P.loss.lo), -np.ones(len(penalised))]),
+                       np.concatenate([np.full(len(rows), P.loss.hi), np.ones(len(penalised))]))
+            dual = np.where(row_side > 0, lp.hi, lp.lo)
+            if outcome == Outcome.OPTIMAL:
+                dual[basis] = np.clip(np.divide(u, lp.w[basis], out=np.zeros_like(u),
+                                                where=lp.w[basis] > 0), lp.lo[basis], lp.hi[basis])
+            elif outcome == Outcome.STALLED:
+                settled = lp.settle_ties(r_rows == 0, dual, g_fixed)
+                if settled is not None:
+                    outcome, dual = Outcome.OPTIMAL, settled
             if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n:
                 # the rows were too few to balance the fixed ones: take four times as many
                 more = np.zeros(n, dtype=bool)
@@ -208,16 +282,10 @@ class Solver:
                 break
             g_fixed -= self._sum_rows(strays, d_side, cols)   # fixed rows that crossed join
             chosen |= strays
-        m = len(rows)
         d = np.where(side > 0, P.loss.hi, P.loss.lo)
+        d[rows] = dual[:len(rows)]
         t = np.zeros(len(l))
-        t[penalised] = np.where(pen_side > 0, 1.0, -1.0)
-        if outcome == Outcome.OPTIMAL:
-            weight = np.concatenate([P.c[rows], l[penalised]])[basis]
-            d_basis = np.divide(u, weight, out=np.zeros_like(u), where=weight > 0)
-            observation = basis < m
-            d[rows[basis[observation]]] = np.clip(d_basis[observation], P.loss.lo, P.loss.hi)
-            t[penalised[basis[~observation] - m]] = np.clip(d_basis[~observation], -1.0, 1.0)
+        t[penalised] = dual[len(rows):]
         return outcome, total_pivots, r, d, t
 
     def _sum_rows(self, mask, weights, cols):
@@ -226,14 +294,23 @@ class Solver:
         return self.problem.rows(index, cols).T @ weights[index]
 
     def _certify(self, l, r, d, t):
-        """The objective P(beta) and the duality gap P(beta) - D(d, t), the latter as a sum of
-        non-negative complementarity terms plus the rounding left in the dual equality,
-        |e . beta| with e = Z'(c d) + l t; r are the residuals of beta."""
+        """The objective P(beta) and the duality gap P(beta) - D(d, t).
+
+        The gap is a sum of non-negative complementarity terms plus |e . beta|, the rounding left
+        in the dual equality e = Z'(c d) + l t = 0. That equality must hold for every column, also
+        those the fit left out as spanned by others: if it fails for an unpenalised one (beyond
+        rounding) there is no certificate, and the gap is infinite."""
         P, beta = self.problem, self.beta
         w = beta[:len(l)]
         loss = P.loss(r)
         e = P.transpose_times(P.c * d)
         e[:len(l)] += l * t
+        # the scale of e_j's terms: |z_j| |d| in the c-weighted norm (Cauchy-Schwarz), and l_j |t_j|
+        size = np.sqrt(P.c @ d**2) * np.append(self._colscale(slice(None)), 1.0)[:P.n_coef]
+        size[:len(l)] += l * np.abs(t)
+        unpenalised = np.append(l, 0.0)[:P.n_coef] == 0
+        if np.any(np.abs(e[unpenalised]) > EQUALITY_TOL * size[unpenalised]):
+            return float(P.c @ loss + l @ np.abs(w)), np.inf
         gap = P.c @ (loss - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta)
         return float(P.c @ loss + l @ np.abs(w)), float(gap)
 

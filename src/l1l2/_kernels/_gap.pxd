@@ -33,7 +33,9 @@ cdef struct Unpenalised:
 cdef inline void solve_psd(Py_ssize_t q, double* a, double* b) noexcept nogil:
     """Solve a x = b in place (x into b) for a PSD (q, q) row-major a, by Cholesky.
 
-    Pivots that vanish (linearly dependent columns) get x = 0: the span, and so the projection, is the same.
+    Pivots that vanish (linearly dependent columns: the part of a column the earlier ones do not
+    explain is below 1e-12 of its own size, or the column is zero) get x = 0: the span, and so the
+    projection, is the same.
     """
     cdef Py_ssize_t i, j, k
     cdef double d, tiny = 0.0
@@ -44,7 +46,7 @@ cdef inline void solve_psd(Py_ssize_t q, double* a, double* b) noexcept nogil:
         d = a[k * q + k]
         for j in range(k):
             d -= a[k * q + j] * a[k * q + j]
-        if d <= tiny:
+        if d <= tiny or d <= 1e-12 * a[k * q + k]:     # (a[k, k] still holds the input here)
             a[k * q + k] = 0.0
             for i in range(k + 1, q):
                 a[i * q + k] = 0.0

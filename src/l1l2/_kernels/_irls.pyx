@@ -52,14 +52,18 @@ DEF BLOCK_DOUBLES = 1 << 20
 DEF STALL = 1e-5
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
-# A residual within TIE of the size of y_i and its fit is rounding: the row lies on the fit.
-DEF TIE = 1e-13
+# After this many degenerate pivots (plus 4 per coefficient) the simplex gives up on the vertex's
+# ties: many rows on the fit (a constant y, integer data) can take Bland's rule very long.
+DEF STALL_PIVOTS = 50
+# A residual within TIE of |y_i| + sum_j |z_ij beta_j| is rounding: the row lies on the fit.
+DEF TIE = 1e-12
 
 cpdef enum Outcome:
     OPTIMAL = 0
     MAX_PIVOTS = 1
     UNBOUNDED = 2      # the rows passed in cannot balance g_fixed: more rows are needed
     SINGULAR = 3       # no basis among the rows passed in (or B became singular)
+    STALLED = 4        # a long run of degenerate pivots: the caller settles the ties (an LP)
 
 
 # ---------------------------------------------------------------------------------------- IRLS
@@ -107,27 +111,54 @@ cdef void gram_pass(const floating[:, :] X, const double[::1] y, const double[::
         cython_blas.dgemv(b"T", &nb, &pa, &unit, block, &ld, rb, &one, &unit, rhs, &one)
 
 
-cdef bint solve_spd(int pa, double* G, double* rhs, double* work, char* dependent) noexcept nogil:
-    """rhs <- G^-1 rhs for the symmetric G (upper triangle given); G is overwritten.
+cdef void find_dependent(int pa, const double* G, const char* penalised, double* work,
+                         double* rhs, char* dependent) noexcept nogil:
+    """Flag the unpenalised columns that earlier unpenalised columns (nearly) span, by a Cholesky
+    of their block of G (upper triangle, column-major) that drops vanishing pivots. Penalised
+    columns never need dropping: their penalty keeps the LP's basis regular."""
+    cdef int a, b, ia = 0, ib, q = 0
+    for a in range(pa):
+        q += not penalised[a]
+    for a in range(pa):
+        if penalised[a]:
+            continue
+        ib = 0
+        for b in range(pa):
+            if not penalised[b]:
+                work[ia * q + ib] = G[max(a, b) * pa + min(a, b)]
+                ib += 1
+        rhs[ia] = 0.0
+        ia += 1
+    solve_psd(q, work, rhs)
+    ia = 0
+    for a in range(pa):
+        dependent[a] = False
+        if not penalised[a]:
+            dependent[a] = work[ia * q + ia] == 0
+            ia += 1
 
-    Cholesky by LAPACK; if G is singular (dependent columns), a Cholesky that drops zero pivots gives
-    those columns 0 and flags them. Returns whether any column was dropped."""
+
+cdef void solve_spd(int pa, double* G, double* rhs, double* work, const char* dependent) noexcept nogil:
+    """rhs <- G^-1 rhs for the symmetric G (upper triangle given, column-major), with the dependent
+    columns held at 0; G is overwritten. LAPACK's Cholesky (potrf), or one that drops vanishing
+    pivots if G is singular all the same (dependent penalised columns before their penalty)."""
     cdef int info = 0, one = 1, a, b
-    cdef bint dropped = False
+    for a in range(pa):
+        if dependent[a]:
+            for b in range(pa):
+                G[a * pa + b] = 0.0
+                G[b * pa + a] = 0.0
+            G[a * pa + a] = 1.0
+            rhs[a] = 0.0
     memcpy(work, G, pa * pa * sizeof(double))
     cython_lapack.dpotrf(b"U", &pa, work, &pa, &info)
     if info == 0:
         cython_lapack.dpotrs(b"U", &pa, &one, work, &pa, rhs, &pa, &info)
-        memset(dependent, 0, pa)
-        return False
-    for a in range(pa):                      # fill the lower triangle, then the rank-revealing solve
+        return
+    for a in range(pa):                      # fill the lower triangle, then the dropping solve
         for b in range(a):
             G[b * pa + a] = G[a * pa + b]
     solve_psd(pa, G, rhs)
-    for a in range(pa):
-        dependent[a] = G[a * pa + a] == 0
-        dropped = dropped or dependent[a]
-    return dropped
 
 
 def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, double lo, double hi,
@@ -140,18 +171,25 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
     eps_final relative. dependent (pa,) flags columns the Gram could not resolve (linearly
     dependent unpenalised columns); they come out as 0.
     """
-    cdef Py_ssize_t p = X.shape[1], j
+    cdef Py_ssize_t p = X.shape[1], i, j
     cdef int pa = p + fit_intercept, t = 0
+    cdef double y_size
     cdef double A = (hi - lo) / 2, B = (hi + lo) / 2
     cdef double eps, eps0, loss = 0.0, mean_abs = 0.0, objective, last = 0.0, biggest
     cdef int ld = <int> max(1, min(X.shape[0], BLOCK_DOUBLES // pa))      # rows per block
     cdef double[::1] block = np.empty(ld * pa), rb = np.empty(ld), vb = np.empty(ld)
     cdef double[::1] G = np.empty(pa * pa), work = np.empty(pa * pa), rhs = np.empty(pa)
+    cdef double[::1] scratch = np.empty(pa)
     cdef char[::1] dependent = np.zeros(pa, dtype=np.int8)
+    cdef char[::1] penalised = (np.append(l, 0.0)[:pa] > 0).astype(np.int8)
     with nogil:
         gram_pass(X, y, c, fit_intercept, &beta[0], 1.0, A, B, False, ld, &block[0], &rb[0],
                   &vb[0], &G[0], &rhs[0], &loss, &mean_abs)
-        eps0 = max(mean_abs, 1e-300)
+        # a start that fits (almost) exactly would give weights of 1 / 0: eps has a floor in y's scale
+        y_size = 0.0
+        for i in range(X.shape[0]):
+            y_size += c[i] * fabs(y[i])
+        eps0 = max(mean_abs, 1e-10 * y_size, 1e-300)
         eps = eps0
         while t < max_iter:
             t += 1
@@ -170,6 +208,8 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
                 # coefficient. From beta = 0 the first step leaves the penalty out (it would stick).
                 if l[j] > 0 and biggest > 0:
                     G[j * pa + j] += l[j] / max(fabs(beta[j]), biggest * eps / eps0)
+            if t == 1:       # the first step's weights are mild: it decides which columns to drop
+                find_dependent(pa, &G[0], &penalised[0], &work[0], &scratch[0], &dependent[0])
             solve_spd(pa, &G[0], &rhs[0], &work[0], &dependent[0])
             memcpy(&beta[0], &rhs[0], pa * sizeof(double))
             eps = max(eps * 0.1, eps_final * eps0)
@@ -262,6 +302,17 @@ cdef inline void copy_row(const Lp* lp, Py_ssize_t i, double* v) noexcept nogil:
         v[lp.pen[i - lp.m]] = 1.0
 
 
+cdef inline double row_size(const Lp* lp, Py_ssize_t i, const double* beta) noexcept nogil:
+    """|y_i| + sum_j |z_ij beta_j|: the scale of the rounding in the residual y_i - z_i . beta."""
+    cdef double size = 0.0
+    cdef Py_ssize_t j
+    if i >= lp.m:
+        return fabs(beta[lp.pen[i - lp.m]])
+    for j in range(lp.pa):
+        size += fabs(lp.Z[i * lp.pa + j] * beta[j])
+    return size + fabs(lp.y[i])
+
+
 cdef inline void row_products(const Lp* lp, const double* v, double* out) noexcept nogil:
     """out_i = z_i . v for every row."""
     cdef int m = <int> lp.m, one = 1
@@ -329,7 +380,6 @@ cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogi
     non-basic rows (kept where a residual is 0) and g. Returns False if B is singular."""
     cdef Py_ssize_t rows = lp.m + lp.k, i, a
     cdef int pa = lp.pa, info = 0, lwork = pa * pa
-    cdef double fitted
     for a in range(pa):
         copy_row(lp, S.basis[a], S.Binv + a * pa)
     # LAPACK sees the row-major B as B' (column-major); the inverse of B' read row-major is B^-1.
@@ -350,10 +400,9 @@ cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogi
             S.beta[lp.pen[S.basis[a] - lp.m]] = 0.0
     row_products(lp, S.beta, S.r)
     for i in range(rows):
-        fitted = S.r[i]
-        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - fitted
+        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - S.r[i]
         # a residual at rounding level is a tie: exactly 0, so degenerate pivots are recognised
-        if fabs(S.r[i]) <= TIE * (fabs(fitted) + fabs(S.r[i])):
+        if fabs(S.r[i]) <= TIE * row_size(lp, i, S.beta):
             S.r[i] = 0.0
         S.where[i] = -1
         if S.r[i] != 0:
@@ -525,6 +574,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
                 break
             outcome = pivot(&lp, &S, position, direction, slope, degenerate > pa, &step)
             degenerate = degenerate + 1 if step == 0 else 0
+            if degenerate > STALL_PIVOTS + 4 * pa:
+                outcome = STALLED if refresh(&lp, &g_fixed[0], &S) else SINGULAR
             n_pivots += 1
             since_refresh += 1
             if since_refresh == REFRESH:

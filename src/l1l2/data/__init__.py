@@ -4,6 +4,12 @@ from importlib import resources
 import numpy as np
 
 
+def _read_csv(name):
+    with resources.files(__package__).joinpath(name).open() as f:
+        header = [h.strip('"') for h in f.readline().strip().split(",")]
+        return header, np.loadtxt(f, delimiter=",", ndmin=2)
+
+
 def load_diabetes():
     """Return (X, y, feature_names) of the diabetes data (Efron et al. 2004), unscaled.
 
@@ -11,7 +17,17 @@ def load_diabetes():
     year later. From Efron, Hastie, Johnstone and Tibshirani (2004), "Least Angle Regression",
     Annals of Statistics 32(2).
     """
-    with resources.files(__package__).joinpath("diabetes.csv").open() as f:
-        header = f.readline().strip().split(",")
-        table = np.loadtxt(f, delimiter=",")
+    header, table = _read_csv("diabetes.csv")
     return table[:, :-1], table[:, -1], header[:-1]
+
+
+def load_engel():
+    """Return (income, foodexp) of Engel's food expenditure data, each of shape (235,).
+
+    Annual household income and food expenditure (Belgian francs) of 235 working-class households
+    in 1857 Belgium (Engel 1857; public domain); the classic data of median and quantile regression
+    since Koenker and Bassett (1982), "Robust tests for heteroscedasticity based on regression
+    quantiles", Econometrica 50(1).
+    """
+    _, table = _read_csv("engel.csv")
+    return table[:, 0], table[:, 1]
