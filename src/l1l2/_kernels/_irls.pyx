@@ -49,7 +49,7 @@ from l1l2._kernels._gap cimport solve_psd
 DEF BLOCK_DOUBLES = 1 << 20
 # IRLS stops once eps is at its floor and a step changes the objective by at most this, relative:
 # it only has to get close (the simplex finishes), and it converges slowly at the end.
-DEF STALL = 1e-5
+DEF STALL = 1e-4
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
 # After this many degenerate pivots (plus 4 per coefficient) the simplex gives up on the vertex's
