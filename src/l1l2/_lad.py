@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+import scipy.linalg
 import scipy.optimize
 
 from l1l2 import _validation as v
@@ -188,7 +189,11 @@ class Solver:
     def fit(self, l, tol, max_iter, *, start_with_irls=True):
         """Solve at penalty weights l (p,); from the current beta, by IRLS first if asked."""
         P = self.problem
-        n_iter = self._irls(l, max_iter) if start_with_irls else 0
+        n_iter = 0
+        if start_with_irls and np.count_nonzero(l) > P.X.shape[0]:
+            self._start_wide(l)      # the simplex on a working set of columns needs no IRLS
+        elif start_with_irls:
+            n_iter = self._irls(l, max_iter)
         outcome, n_pivots, r, d, t = self._finish(l, max_iter)
         objective, gap = self._certify(l, r, d, t)
         # a gap at the rounding level of y counts as zero (it is all a constant y can have)
@@ -220,16 +225,61 @@ class Solver:
             self.beta[:] = 0.0
         return n_iter
 
+    def _start_wide(self, l):
+        """Start with more penalised features than samples: only the unpenalised columns fitted
+        (least squares: a start), the others at 0; unpenalised columns that earlier ones span are
+        dropped (a pivoted QR: they are few)."""
+        P = self.problem
+        free = np.flatnonzero(np.append(l, 0.0)[:P.n_coef] == 0)
+        Z = P.rows(np.arange(P.X.shape[0]), free)
+        self.beta[:] = 0.0
+        self.keep[:] = True
+        if free.size:
+            R, pivots = scipy.linalg.qr(Z, mode="r", pivoting=True)
+            diagonal = np.abs(np.diag(R))
+            rank = int(np.sum(diagonal > 1e-12 * max(diagonal.max(initial=0.0), np.finfo(float).tiny)))
+            self.keep[free[pivots[rank:]]] = False
+            kept = free[np.sort(pivots[:rank])]
+            self.beta[kept] = np.linalg.lstsq(P.rows(np.arange(P.X.shape[0]), kept), self.y,
+                                              rcond=None)[0]
+
     def _finish(self, l, max_iter):
+        """The simplex, on a working set of columns when there are more penalised features than
+        samples: the others held at 0 until their dual constraint |x_j . (c d)| <= l_j fails
+        (one pass over X), when the worst of them join and the simplex goes on.
+        Returns (outcome, pivots, r (n,), d (n,), t (p,)) as _solve_rows, t for every feature."""
+        P, n = self.problem, self.problem.X.shape[0]
+        cols = np.flatnonzero(self.keep)
+        penalised = cols[cols < len(l)][l[cols[cols < len(l)]] > 0]
+        if penalised.size <= n:
+            return self._solve_rows(l, cols, max_iter)
+        unpenalised = np.setdiff1d(cols, penalised)
+        r = self.y - P.predict(self.beta)
+        pull = np.abs(P.transpose_times(P.c * np.where(r >= 0, P.loss.hi, P.loss.lo))[penalised])
+        start = penalised[np.argsort(-pull / l[penalised], kind="stable")[:n]]
+        working = np.union1d(unpenalised, np.union1d(start, penalised[self.beta[penalised] != 0]))
+        total = 0
+        while True:
+            outcome, pivots, r, d, t = self._solve_rows(l, working, max_iter - total)
+            total += pivots
+            outside = np.setdiff1d(penalised, working)
+            e = P.transpose_times(P.c * d)[outside]
+            t[outside] = np.clip(-e / l[outside], -1.0, 1.0)
+            excess = np.abs(e) / l[outside]
+            if outcome != Outcome.OPTIMAL or not np.any(excess > 1 + DUAL_TOL):
+                return outcome, total, r, d, t
+            worst = np.argsort(-excess, kind="stable")[:max(len(working) // 2, 10)]
+            working = np.union1d(working, outside[worst[excess[worst] > 1 + DUAL_TOL]])
+
+    def _solve_rows(self, l, cols, max_iter):
         """Simplex on a growing set of rows until the rows left out stay on their sides.
 
         The rows with the smallest residuals go to the simplex; the others are held on their
         side, their sum of c_i d_i z_i passed as g_fixed. Rows that end on the wrong side join
-        the simplex's rows and it runs again, from where it was.
-        Returns (outcome, pivots, r (n,), d (n,), t (p,)): the residuals, the dual values of the
-        observations and those of the penalty rows (t_j for unpenalised features is unused)."""
+        the simplex's rows and it runs again, from where it was. Only the columns cols are fitted;
+        the others are 0. Returns (outcome, pivots, r (n,), d (n,), t (p,)): the residuals, the dual
+        values of the observations and those of the penalty rows of cols (t_j is 0 elsewhere)."""
         P, y, n = self.problem, self.y, self.problem.X.shape[0]
-        cols = np.flatnonzero(self.keep)
         penalised = cols[(cols < len(l))][l[cols[cols < len(l)]] > 0]
         pen_pos = np.searchsorted(cols, penalised).astype(np.intp)
         pen_side = np.where(self.beta[penalised] > 0, -1, 1).astype(np.int8)

@@ -343,33 +343,27 @@ cdef struct Simplex:
 
 cdef bint choose_basis(const Lp* lp, const Py_ssize_t* order, Py_ssize_t n_order,
                        Simplex* S) noexcept nogil:
-    """The first pa rows of order that are linearly independent (Gram-Schmidt, twice), into
-    S.basis; S.B serves as the orthonormal rows. Returns whether pa were found."""
-    cdef Py_ssize_t t, a, b, i, found = 0
-    cdef int pa = lp.pa, twice
-    cdef double proj, norm0, norm
+    """The first pa rows of order that are linearly independent (classical Gram-Schmidt, twice,
+    by BLAS), into S.basis; S.B holds the orthonormal rows, S.u the projections. Returns whether
+    pa were found."""
+    cdef Py_ssize_t t, b, i
+    cdef int pa = lp.pa, found = 0, one = 1, twice
+    cdef double norm0, norm, unit = 1.0, minus = -1.0, zero = 0.0, scale
     for t in range(n_order):
         if found == pa:
             break
         i = order[t]
         copy_row(lp, i, S.v)
-        norm0 = 0.0
-        for b in range(pa):
-            norm0 += S.v[b] * S.v[b]
-        for twice in range(2):
-            for a in range(found):
-                proj = 0.0
-                for b in range(pa):
-                    proj += S.B[a * pa + b] * S.v[b]
-                for b in range(pa):
-                    S.v[b] -= proj * S.B[a * pa + b]
-        norm = 0.0
-        for b in range(pa):
-            norm += S.v[b] * S.v[b]
-        if norm > 1e-14 * norm0 and norm0 > 0:
-            norm = sqrt(norm)
+        norm0 = cython_blas.dnrm2(&pa, S.v, &one)
+        if found > 0:
+            for twice in range(2):            # v -= Q'(Q v), the rows found so far being Q
+                cython_blas.dgemv(b"T", &pa, &found, &unit, S.B, &pa, S.v, &one, &zero, S.u, &one)
+                cython_blas.dgemv(b"N", &pa, &found, &minus, S.B, &pa, S.u, &one, &unit, S.v, &one)
+        norm = cython_blas.dnrm2(&pa, S.v, &one)
+        if norm > 1e-7 * norm0 and norm0 > 0:
+            scale = 1.0 / norm
             for b in range(pa):
-                S.B[found * pa + b] = S.v[b] / norm
+                S.B[found * pa + b] = S.v[b] * scale
             S.basis[found] = i
             found += 1
     return found == pa
