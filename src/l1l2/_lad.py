@@ -26,9 +26,10 @@ IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relat
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
 EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
+TIE = 1e-10             # |r_i| <= TIE max |y|: for alpha_max, observation i lies on the fit
 ROWS_PER_COEF = 5       # the simplex starts from this many rows per coefficient (at least
 MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
-BAND = 2.0
+BAND = 2.0              # ... and at least BAND n sqrt(pa / m) rows after IRLS on a subsample of m
 SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
 
 
@@ -79,7 +80,7 @@ class Problem:
         """Z[index][:, cols] as a C-ordered float64 array."""
         Z = np.empty((len(index), len(cols)))
         features = cols[cols < self.X.shape[1]]
-        Z[:, :len(features)] = self.X[index][:, features]
+        Z[:, :len(features)] = self.X[np.ix_(index, features)]
         if len(features) < len(cols):
             Z[:, -1] = 1.0
         return Z
@@ -636,10 +637,9 @@ def alpha_max(solver, factors):
         np.append(np.zeros(ties.size), 1.0), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq,
         b_eq=-h[free] if free.size else None,
         bounds=[(P.loss.lo, P.loss.hi)] * ties.size + [(0, None)], method="highs")
+    if result.status != 0:     # (feasible in exact arithmetic): the ties' d at 0, an estimate
+        return float(np.max(np.abs(h[penalised]) / factors[penalised]))
     return float(result.x[-1])
-
-
-TIE = 1e-10      # |r_i| <= TIE * max |y|: observation i lies on the fit
 
 
 def report(options, alpha, fit, seconds):
