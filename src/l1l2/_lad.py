@@ -23,6 +23,8 @@ from l1l2._warnings import warn_if_not_converged
 
 IRLS_MAX_ITER = 40
 IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relative to the start
+IRLS_STALL = 1e-4       # and a step changes the objective by at most this relative (on a
+SUBSAMPLE_STALL = 1e-6  # subsample, this)
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
 EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
@@ -209,7 +211,7 @@ class Solver:
         X, c = P.X, P.c
         n = X.shape[0]
         m = int(np.sqrt(P.n_coef) * n ** (2 / 3))
-        self.band = 0
+        self.band, stall = 0, IRLS_STALL
         if n > 2 * m and m >= MIN_ROWS:
             rows = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(n, m, replace=False))
             X, y, c = X[rows], y[rows], c[rows]
@@ -217,8 +219,9 @@ class Solver:
             # the subsample's fit errs by about sqrt(pa / m) in residual scale: so many of the rows
             # lie close enough to the fit that they may be on the wrong side
             self.band = int(BAND * n * np.sqrt(P.n_coef / m))
+            stall = SUBSAMPLE_STALL           # IRLS is cheap here, and the band rests on it
         n_iter, dependent = irls(X, y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta,
-                                 min(max_iter, IRLS_MAX_ITER), IRLS_EPS)
+                                 min(max_iter, IRLS_MAX_ITER), IRLS_EPS, stall)
         # unpenalised columns the others span: their coefficients stay 0, the fit is the same
         self.keep = ~dependent
         self.beta[dependent] = 0.0

@@ -47,9 +47,6 @@ from l1l2._kernels._gap cimport solve_psd
 # The IRLS Gram pass copies X in row blocks of about this many doubles (8 MiB): big enough that
 # syrk runs at full speed (also threaded), small enough to stay out of the way of memory.
 DEF BLOCK_DOUBLES = 1 << 20
-# IRLS stops once eps is at its floor and a step changes the objective by at most this, relative:
-# it only has to get close (the simplex finishes), and it converges slowly at the end.
-DEF STALL = 1e-4
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
 # After this many degenerate pivots (plus 4 per coefficient) the simplex gives up on the vertex's
@@ -162,13 +159,15 @@ cdef void solve_spd(int pa, double* G, double* rhs, double* work, const char* de
 
 
 def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, double lo, double hi,
-         bint fit_intercept, const double[::1] l, double[::1] beta, int max_iter, double eps_final):
+         bint fit_intercept, const double[::1] l, double[::1] beta, int max_iter, double eps_final,
+         double stall):
     """Move beta (pa,) towards the LP optimum by IRLS; return (n_iter, dependent).
 
     beta enters as the start and leaves as the last iterate; l (p,) are the penalty weights. eps
     starts at the mean absolute residual of the start and shrinks tenfold per step down to
     eps_final times that; the loop ends there once a step changes the objective by at most
-    eps_final relative. dependent (pa,) flags columns the Gram could not resolve (linearly
+    stall relative (it only has to get close: the simplex finishes; and it is slow at the end).
+    dependent (pa,) flags columns the Gram could not resolve (linearly
     dependent unpenalised columns); they come out as 0.
     """
     cdef Py_ssize_t p = X.shape[1], i, j
@@ -200,7 +199,7 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
             for j in range(p):
                 objective += l[j] * fabs(beta[j])
                 biggest = max(biggest, fabs(beta[j]))
-            if t > 1 and fabs(last - objective) <= STALL * objective and eps <= eps_final * eps0:
+            if t > 1 and fabs(last - objective) <= stall * objective and eps <= eps_final * eps0:
                 break
             last = objective
             for j in range(p):
