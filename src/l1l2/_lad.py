@@ -576,14 +576,19 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
     factors = options.penalty_factor
     solver = Solver(problem, options.y)
     start_unpenalised(solver, factors, options)
+    zero_above = alpha_max(solver, factors)
     alphas = options.alphas
     if alphas is None:
-        alphas = default_alphas(alpha_max(solver, factors), options.n_alphas,
-                                options.alpha_min_ratio, *options.X.shape)
+        alphas = default_alphas(zero_above, options.n_alphas, options.alpha_min_ratio,
+                                *options.X.shape)
     fits = []
     for alpha in alphas:
         started = time.perf_counter()
-        fits.append(solver.fit(alpha * factors, options.tol, options.max_iter, start_with_irls=False))
+        # At alpha_max itself the LP is degenerate: a vertex with nonzero coefficients may tie
+        # (alpha_max carries rounding). The start (all penalised coefficients 0) is the answer
+        # there, and the simplex keeps it when asked a hair above.
+        at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
+        fits.append(solver.fit(at * factors, options.tol, options.max_iter, start_with_irls=False))
         report(options, alpha, fits[-1], time.perf_counter() - started)
     warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits],
                           options.tol, options.max_iter, stacklevel=3, what="alphas",

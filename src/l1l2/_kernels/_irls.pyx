@@ -39,7 +39,8 @@ Regression, ch. 6; Portnoy and Koenker (1997), Statistical Science 12(4); Hunter
 import numpy as np
 
 from cython cimport floating
-from libc.math cimport fabs, sqrt
+from libc.math cimport INFINITY, fabs, sqrt
+from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 from scipy.linalg cimport cython_blas, cython_lapack
 from l1l2._kernels._gap cimport solve_psd
@@ -49,6 +50,8 @@ from l1l2._kernels._gap cimport solve_psd
 DEF BLOCK_DOUBLES = 1 << 20
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
+# The scan for breakpoints first checks how far it must go after this many (then twice as many...).
+DEF SCAN_CHUNK = 32
 # After this many degenerate pivots (plus 4 per coefficient) the simplex gives up on the vertex's
 # ties: many rows on the fit (a constant y, integer data) can take Bland's rule very long.
 DEF STALL_PIVOTS = 50
@@ -232,7 +235,18 @@ cdef struct Lp:
 cdef struct Breakpoint:
     double t                # step length at which the row's residual reaches zero
     double w                # slope increase there
+    double a                # z_i . direction
     Py_ssize_t i            # the row
+
+
+cdef struct Keyed:
+    double key              # |r_i| / |z_i| at the anchor: how far beta must move to reach row i
+    Py_ssize_t i
+
+
+cdef int by_key(const void* a, const void* b) noexcept nogil:
+    cdef double ka = (<Keyed*> a).key, kb = (<Keyed*> b).key
+    return (ka > kb) - (ka < kb)
 
 
 cdef inline bint before(const Breakpoint* a, const Breakpoint* b) noexcept nogil:
@@ -328,8 +342,11 @@ cdef struct Simplex:
     Py_ssize_t* basis       # (pa,) the basic rows
     Py_ssize_t* where       # (rows,) position in the basis, or -1
     signed char* side       # (rows,) +1 / -1: the side of a non-basic row (and of r >= 0 / < 0)
-    double* r               # (rows,) residuals
-    double* a               # (rows,) z_i . direction
+    double* r               # (rows,) residuals at the anchor
+    double* norm            # (rows,) |z_i|
+    Keyed* near             # (rows,) the rows by |r_i| / |z_i| at the anchor, nearest first
+    double* anchor          # (pa,) beta at the last refresh
+    double drift            # |beta - anchor|
     double* beta            # (pa,)
     double* Binv            # (pa, pa) row-major inverse of B (rows z_basis)
     double* B               # (pa, pa) scratch
@@ -338,6 +355,7 @@ cdef struct Simplex:
     double* v               # (pa,) scratch
     int* ipiv               # (pa,) scratch
     Breakpoint* bp          # (rows,) scratch
+    Breakpoint* heap        # (rows,) scratch
 
 
 cdef bint choose_basis(const Lp* lp, const Py_ssize_t* order, Py_ssize_t n_order,
@@ -391,23 +409,35 @@ cdef bint refresh(const Lp* lp, const double* g_fixed, Simplex* S) noexcept nogi
     for a in range(pa):                       # a basic penalty row means beta_j = 0: exactly
         if S.basis[a] >= lp.m:
             S.beta[lp.pen[S.basis[a] - lp.m]] = 0.0
-    row_products(lp, S.beta, S.r)
     for i in range(rows):
-        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - S.r[i]
-        # a residual at rounding level is a tie: exactly 0, so degenerate pivots are recognised
-        if fabs(S.r[i]) <= TIE * row_size(lp, i, S.beta):
-            S.r[i] = 0.0
         S.where[i] = -1
-        if S.r[i] != 0:
-            S.side[i] = 1 if S.r[i] > 0 else -1
     for a in range(pa):
         S.where[S.basis[a]] = a
-        S.r[S.basis[a]] = 0.0
+    reanchor(lp, S)
     memcpy(S.g, g_fixed, pa * sizeof(double))
     for i in range(rows):
         if S.where[i] < 0:
             add_row(lp, i, weight(lp, i) * side_value(lp, i, S.side[i]), S.g)
     return True
+
+
+cdef void reanchor(const Lp* lp, Simplex* S) noexcept nogil:
+    """Residuals at the current beta (ties exactly 0; the sides of the others follow their sign),
+    and the rows ordered by |r_i| / |z_i|, which bounds how far beta must move to reach them."""
+    cdef Py_ssize_t rows = lp.m + lp.k, i
+    row_products(lp, S.beta, S.r)
+    for i in range(rows):
+        S.r[i] = (lp.y[i] if i < lp.m else 0.0) - S.r[i]
+        # a residual at rounding level is a tie: exactly 0, so degenerate pivots are recognised
+        if S.where[i] >= 0 or fabs(S.r[i]) <= TIE * row_size(lp, i, S.beta):
+            S.r[i] = 0.0
+        if S.r[i] != 0:
+            S.side[i] = 1 if S.r[i] > 0 else -1
+        S.near[i].i = i
+        S.near[i].key = fabs(S.r[i]) / S.norm[i] if S.norm[i] > 0 else INFINITY
+    qsort(S.near, rows, sizeof(Keyed), by_key)
+    memcpy(S.anchor, S.beta, lp.pa * sizeof(double))
+    S.drift = 0.0
 
 
 cdef inline void add_column(const double* M, int pa, Py_ssize_t col, double alpha,
@@ -448,38 +478,91 @@ cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, bint bland, signed
     return best
 
 
+cdef inline double moving(const Lp* lp, Py_ssize_t i, const double* v, const double* beta,
+                          double* r) noexcept nogil:
+    """Return z_i . v, and r = y_i - z_i . beta (exactly 0 at rounding level: a tie), in one pass."""
+    cdef double fit = 0.0, size = 0.0, a = 0.0, term, zij
+    cdef Py_ssize_t j
+    cdef const double* z = lp.Z + i * lp.pa
+    if i >= lp.m:
+        r[0] = -beta[lp.pen[i - lp.m]]
+        return v[lp.pen[i - lp.m]]
+    for j in range(lp.pa):
+        zij = z[j]
+        a += zij * v[j]
+        term = zij * beta[j]
+        fit += term
+        size += fabs(term)
+    r[0] = lp.y[i] - fit
+    if fabs(r[0]) <= TIE * (size + fabs(lp.y[i])):
+        r[0] = 0.0
+    return a
+
+
+cdef inline double row_dot(const Lp* lp, Py_ssize_t i, const double* v) noexcept nogil:
+    """z_i . v."""
+    cdef int one = 1
+    if i >= lp.m:
+        return v[lp.pen[i - lp.m]]
+    return cython_blas.ddot(&lp.pa, <double*> lp.Z + i * lp.pa, &one, <double*> v, &one)
+
+
+cdef double walk(Breakpoint* heap, Py_ssize_t n_bp, double slope, bint first,
+                 Py_ssize_t* size) noexcept nogil:
+    """Pop breakpoints in order until the slope is >= 0 (first: just one); return that step, or
+    inf if it never is. The popped ones collect at the end of heap, the last one at heap[size]."""
+    cdef Py_ssize_t b
+    for b in range(n_bp // 2 - 1, -1, -1):
+        sift_down(heap, n_bp, b)
+    size[0] = n_bp
+    while size[0] > 0:
+        size[0] = pop(heap, size[0])
+        slope += heap[size[0]].w
+        if slope >= 0 or first:
+            return heap[size[0]].t
+    return INFINITY
+
+
 cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
                    double slope, bint first, double* step_taken) noexcept nogil:
     """Move basic row basis[k] off to side sigma, along the edge, to the best breakpoint (first:
-    to the first one, the textbook ratio test, which Bland's rule needs)."""
+    to the first one, the textbook ratio test, which Bland's rule needs).
+
+    Only rows near the fit are looked at: a row's breakpoint is at least
+    (|r_i| / |z_i| at the anchor - |beta - anchor|) / |direction| away, so the scan over the rows
+    in that order stops once this bound passes the step found so far."""
     cdef int pa = lp.pa, one = 1
-    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, leave = S.basis[k]
-    cdef double step = 0.0, denominator, alpha, unit = 1.0, zero = 0.0
+    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, scanned, leave = S.basis[k]
+    cdef Py_ssize_t check_at = SCAN_CHUNK
+    cdef double step = INFINITY, denominator, alpha, unit = 1.0, zero = 0.0, reach, r, a, a_e = 0.0
     # direction: B dbeta = -sigma e_k, so dbeta = -sigma Binv[:, k]; S.v holds it
     for b in range(pa):
         S.v[b] = -sigma * S.Binv[b * pa + k]
-    row_products(lp, S.v, S.a)
-    for i in range(rows):
-        # a non-basic row moving toward its other side (its residual r - t a_i crosses zero)
-        if S.where[i] < 0 and S.side[i] * S.a[i] > 0:
-            S.bp[n_bp].t = max(S.r[i] / S.a[i], 0.0)
-            S.bp[n_bp].w = weight(lp, i) * fabs(S.a[i]) * (upper(lp, i) - lower(lp, i))
+    reach = cython_blas.dnrm2(&pa, S.v, &one)
+    for scanned in range(rows):
+        if (S.near[scanned].key - S.drift) / reach > step:
+            break
+        i = S.near[scanned].i
+        if S.where[i] >= 0:
+            continue
+        # a non-basic row moving toward its other side (its residual r - t a crosses zero); one
+        # that moves by rounding only (a copy of a basic row) does not, and must not enter
+        a = moving(lp, i, S.v, S.beta, &r)
+        if S.side[i] * a > 0 and fabs(a) > TIE * S.norm[i] * reach:
+            S.bp[n_bp].t = max(r / a, 0.0)
+            S.bp[n_bp].w = weight(lp, i) * fabs(a) * (upper(lp, i) - lower(lp, i))
+            S.bp[n_bp].a = a
             S.bp[n_bp].i = i
             n_bp += 1
-    # Walk the breakpoints in order (a heap: usually only a few are needed); the popped ones
-    # collect at the end of S.bp, the entering one at S.bp[size].
-    for b in range(n_bp // 2 - 1, -1, -1):
-        sift_down(S.bp, n_bp, b)
-    size = n_bp
-    while size > 0:
-        size = pop(S.bp, size)
-        slope += S.bp[size].w
-        if slope >= 0 or first:
-            e = S.bp[size].i
-            step = S.bp[size].t
-            break
-    if e < 0:
+            if n_bp == check_at:              # the step so far, on a copy of the breakpoints
+                memcpy(S.heap, S.bp, n_bp * sizeof(Breakpoint))
+                step = walk(S.heap, n_bp, slope, first, &size)
+                check_at *= 2
+    step = walk(S.bp, n_bp, slope, first, &size)
+    if step == INFINITY:
         return UNBOUNDED
+    e = S.bp[size].i
+    a_e = S.bp[size].a
     step_taken[0] = step
     for b in range(size + 1, n_bp):           # rows passed on the way change sides
         i = S.bp[b].i
@@ -487,24 +570,18 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
         add_row(lp, i, S.side[i] * weight(lp, i) * (upper(lp, i) - lower(lp, i)), S.g)
     for b in range(pa):
         S.beta[b] += step * S.v[b]
-    for i in range(rows):
-        if S.where[i] < 0:
-            S.r[i] -= step * S.a[i]
-    for b in range(n_bp):                     # rows tied with the entering one land on zero
-        if S.bp[b].t == step:
-            S.r[S.bp[b].i] = 0.0
+        S.u[b] = S.beta[b] - S.anchor[b]
+    S.drift = cython_blas.dnrm2(&pa, S.u, &one)
     # the leaving row goes to its side; the entering one leaves g and sits at r = 0
-    S.r[leave] = sigma * step
     S.side[leave] = sigma
     add_row(lp, leave, weight(lp, leave) * side_value(lp, leave, sigma), S.g)
     add_row(lp, e, -weight(lp, e) * side_value(lp, e, S.side[e]), S.g)
-    S.r[e] = 0.0
     # Sherman-Morrison for row k of B: z_leave -> z_e.  With col = Binv[:, k] and
     # z_e' col = -sigma a_e:  Binv -= col (z_e' Binv - e_k') / (z_e' col)
     copy_row(lp, e, S.u)                       # S.u is free until the next leaving()
     cython_blas.dgemv(b"N", &pa, &pa, &unit, S.Binv, &pa, S.u, &one, &zero, S.B, &one)
     S.B[k] -= 1.0                              # S.B = Binv' z_e - e_k (row vector z_e' Binv - e_k')
-    denominator = -sigma * S.a[e]
+    denominator = -sigma * a_e
     for b in range(pa):
         S.v[b] = S.Binv[b * pa + k]
     for b in range(pa):
@@ -535,14 +612,19 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
     beta = np.zeros(pa)
     r = np.zeros(rows)
     cdef Py_ssize_t[::1] basis_v = basis, where = np.empty(rows, dtype=np.intp)
-    cdef double[::1] beta_v = beta, r_v = r, a = np.empty(rows), Binv = np.empty(pa * pa)
+    cdef double[::1] beta_v = beta, r_v = r, norm = np.empty(rows), Binv = np.empty(pa * pa)
+    cdef double[::1] anchor = np.empty(pa)
     cdef double[::1] B = np.empty(max(pa * pa, 1)), g = np.empty(pa), u = np.empty(pa)
     cdef double[::1] v = np.empty(pa)
     cdef int[::1] ipiv = np.empty(pa, dtype=np.intc)
-    cdef Breakpoint[::1] bp = np.empty(rows, dtype=[("t", "f8"), ("w", "f8"), ("i", "i8")])
+    breakpoint = [("t", "f8"), ("w", "f8"), ("a", "f8"), ("i", "i8")]
+    cdef Breakpoint[::1] bp = np.empty(rows, dtype=breakpoint), heap = np.empty(rows, dtype=breakpoint)
+    cdef Keyed[::1] near = np.empty(rows, dtype=[("key", "f8"), ("i", "i8")])
     cdef Simplex S = Simplex(basis=&basis_v[0], where=&where[0], side=&side[0], r=&r_v[0],
-                             a=&a[0], beta=&beta_v[0], Binv=&Binv[0], B=&B[0], g=&g[0], u=&u[0],
-                             v=&v[0], ipiv=&ipiv[0], bp=&bp[0])
+                             norm=&norm[0], near=&near[0], anchor=&anchor[0], drift=0.0,
+                             beta=&beta_v[0], Binv=&Binv[0], B=&B[0], g=&g[0], u=&u[0],
+                             v=&v[0], ipiv=&ipiv[0], bp=&bp[0], heap=&heap[0])
+    cdef Py_ssize_t i
     cdef Outcome outcome = OPTIMAL
     cdef int n_pivots = 0, since_refresh = 0, degenerate = 0
     cdef signed char direction = 1
@@ -550,6 +632,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
     if k > 0:
         lp.pen, lp.l = &pen[0], &l[0]
     with nogil:
+        for i in range(rows):
+            norm[i] = sqrt(row_dot(&lp, i, &lp.Z[i * pa])) if i < m else 1.0
         if not choose_basis(&lp, &order[0], order.shape[0], &S) or not refresh(&lp, &g_fixed[0], &S):
             outcome = SINGULAR
         while outcome == OPTIMAL:
