@@ -50,6 +50,8 @@ from l1l2._kernels._gap cimport solve_psd
 DEF BLOCK_DOUBLES = 1 << 20
 # The simplex refactors B and recomputes the residuals after this many pivots.
 DEF REFRESH = 50
+# When pivots look at many rows, the rows are reordered every this many pivots.
+DEF REANCHOR = 8
 # The scan for breakpoints first checks how far it must go after this many (then twice as many...).
 DEF SCAN_CHUNK = 32
 # After this many degenerate pivots (plus 4 per coefficient) the simplex gives up on the vertex's
@@ -347,6 +349,7 @@ cdef struct Simplex:
     Keyed* near             # (rows,) the rows by |r_i| / |z_i| at the anchor, nearest first
     double* anchor          # (pa,) beta at the last refresh
     double drift            # |beta - anchor|
+    Py_ssize_t scanned      # how many rows the last pivot looked at
     double* beta            # (pa,)
     double* Binv            # (pa, pa) row-major inverse of B (rows z_basis)
     double* B               # (pa, pa) scratch
@@ -478,33 +481,35 @@ cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, bint bland, signed
     return best
 
 
-cdef inline double moving(const Lp* lp, Py_ssize_t i, const double* v, const double* beta,
-                          double* r) noexcept nogil:
-    """Return z_i . v, and r = y_i - z_i . beta (exactly 0 at rounding level: a tie), in one pass."""
-    cdef double fit = 0.0, size = 0.0, a = 0.0, term, zij
+cdef inline double residual(const Lp* lp, Py_ssize_t i, const double* beta,
+                           double beta_norm, double z_norm) noexcept nogil:
+    """y_i - z_i . beta, exactly 0 at rounding level (a tie): within TIE of |y_i| + sum_j
+    |z_ij beta_j|, a sum needed only when the residual is below its bound |y_i| + |z_i| |beta|."""
+    cdef double fit = 0.0, size = 0.0, r
     cdef Py_ssize_t j
     cdef const double* z = lp.Z + i * lp.pa
     if i >= lp.m:
-        r[0] = -beta[lp.pen[i - lp.m]]
-        return v[lp.pen[i - lp.m]]
+        return -beta[lp.pen[i - lp.m]]
     for j in range(lp.pa):
-        zij = z[j]
-        a += zij * v[j]
-        term = zij * beta[j]
-        fit += term
-        size += fabs(term)
-    r[0] = lp.y[i] - fit
-    if fabs(r[0]) <= TIE * (size + fabs(lp.y[i])):
-        r[0] = 0.0
-    return a
+        fit += z[j] * beta[j]
+    r = lp.y[i] - fit
+    if fabs(r) > TIE * (fabs(lp.y[i]) + z_norm * beta_norm):
+        return r
+    for j in range(lp.pa):
+        size += fabs(z[j] * beta[j])
+    return 0.0 if fabs(r) <= TIE * (size + fabs(lp.y[i])) else r
 
 
 cdef inline double row_dot(const Lp* lp, Py_ssize_t i, const double* v) noexcept nogil:
-    """z_i . v."""
-    cdef int one = 1
+    """z_i . v (an inline loop: rows are short, a BLAS call per row costs more)."""
+    cdef double a = 0.0
+    cdef Py_ssize_t j
+    cdef const double* z = lp.Z + i * lp.pa
     if i >= lp.m:
         return v[lp.pen[i - lp.m]]
-    return cython_blas.ddot(&lp.pa, <double*> lp.Z + i * lp.pa, &one, <double*> v, &one)
+    for j in range(lp.pa):
+        a += z[j] * v[j]
+    return a
 
 
 cdef double walk(Breakpoint* heap, Py_ssize_t n_bp, double slope, bint first,
@@ -535,10 +540,12 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, scanned, leave = S.basis[k]
     cdef Py_ssize_t check_at = SCAN_CHUNK
     cdef double step = INFINITY, denominator, alpha, unit = 1.0, zero = 0.0, reach, r, a, a_e = 0.0
+    cdef double beta_norm
     # direction: B dbeta = -sigma e_k, so dbeta = -sigma Binv[:, k]; S.v holds it
     for b in range(pa):
         S.v[b] = -sigma * S.Binv[b * pa + k]
     reach = cython_blas.dnrm2(&pa, S.v, &one)
+    beta_norm = cython_blas.dnrm2(&pa, S.beta, &one)
     for scanned in range(rows):
         if (S.near[scanned].key - S.drift) / reach > step:
             break
@@ -547,8 +554,9 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
             continue
         # a non-basic row moving toward its other side (its residual r - t a crosses zero); one
         # that moves by rounding only (a copy of a basic row) does not, and must not enter
-        a = moving(lp, i, S.v, S.beta, &r)
+        a = row_dot(lp, i, S.v)
         if S.side[i] * a > 0 and fabs(a) > TIE * S.norm[i] * reach:
+            r = residual(lp, i, S.beta, beta_norm, S.norm[i])
             S.bp[n_bp].t = max(r / a, 0.0)
             S.bp[n_bp].w = weight(lp, i) * fabs(a) * (upper(lp, i) - lower(lp, i))
             S.bp[n_bp].a = a
@@ -561,6 +569,7 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     step = walk(S.bp, n_bp, slope, first, &size)
     if step == INFINITY:
         return UNBOUNDED
+    S.scanned = scanned
     e = S.bp[size].i
     a_e = S.bp[size].a
     step_taken[0] = step
@@ -622,6 +631,7 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
     cdef Keyed[::1] near = np.empty(rows, dtype=[("key", "f8"), ("i", "i8")])
     cdef Simplex S = Simplex(basis=&basis_v[0], where=&where[0], side=&side[0], r=&r_v[0],
                              norm=&norm[0], near=&near[0], anchor=&anchor[0], drift=0.0,
+                             scanned=0,
                              beta=&beta_v[0], Binv=&Binv[0], B=&B[0], g=&g[0], u=&u[0],
                              v=&v[0], ipiv=&ipiv[0], bp=&bp[0], heap=&heap[0])
     cdef Py_ssize_t i
@@ -659,4 +669,6 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
                 since_refresh = 0
                 if not refresh(&lp, &g_fixed[0], &S):
                     outcome = SINGULAR
+            elif S.scanned > rows // 4 and since_refresh % REANCHOR == 0:
+                reanchor(&lp, &S)             # beta moved far: the order of the rows is stale
     return outcome, n_pivots, beta, r, basis, np.array(u)
