@@ -29,7 +29,7 @@ DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as 
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
 EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
 TIE = 1e-10             # |r_i| <= TIE max |y|: for alpha_max, observation i lies on the fit
-ROWS_PER_COEF = 5       # the simplex starts from this many rows per coefficient (at least
+ROWS_PER_COEF = 10      # the simplex starts from this many rows per coefficient (at least
 MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
 BAND = 2.0              # ... and at least BAND n sqrt(pa / m) rows after IRLS on a subsample of m
 SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
