@@ -29,8 +29,10 @@ DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as 
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
 EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
 TIE = 1e-10             # |r_i| <= TIE max |y|: for alpha_max, observation i lies on the fit
-ROWS_PER_COEF = 10      # the simplex starts from this many rows per coefficient (at least
-MIN_ROWS = 500          # MIN_ROWS; all rows up to twice that), the rest held on their sides
+ALL_ROWS_CELLS = 10**5  # the simplex sees every row while they hold this many entries; beyond,
+ROWS_PER_COEF = 10      # it starts from this many rows per coefficient (at least MIN_ROWS), the
+MIN_ROWS = 500          # rest held on their sides; from an exact solution at a nearby alpha,
+WARM_ROWS_PER_COEF = 4  # from this many
 BAND = 2.0              # ... and at least BAND n sqrt(pa / m) rows after IRLS on a subsample of m
 SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
 
@@ -197,7 +199,8 @@ class Solver:
             self._start_wide(l)      # the simplex on a working set of columns needs no IRLS
         elif start_with_irls:
             n_iter = self._irls(l, max_iter)
-        outcome, n_pivots, r, d, t = self._finish(l, max_iter)
+        outcome, n_pivots, r, d, t = self._finish(
+            l, max_iter, ROWS_PER_COEF if start_with_irls else WARM_ROWS_PER_COEF)
         objective, gap = self._certify(l, r, d, t)
         # a gap at the rounding level of y counts as zero (it is all a constant y can have)
         converged = outcome == Outcome.OPTIMAL and gap <= tol * self.scale + self.rounding
@@ -247,7 +250,7 @@ class Solver:
             self.beta[kept] = np.linalg.lstsq(P.rows(np.arange(P.X.shape[0]), kept), self.y,
                                               rcond=None)[0]
 
-    def _finish(self, l, max_iter):
+    def _finish(self, l, max_iter, rows_per_coef):
         """The simplex, on a working set of columns when there are more penalised features than
         samples: the others held at 0 until their dual constraint |x_j . (c d)| <= l_j fails
         (one pass over X), when the worst of them join and the simplex goes on.
@@ -256,7 +259,7 @@ class Solver:
         cols = np.flatnonzero(self.keep)
         penalised = cols[cols < len(l)][l[cols[cols < len(l)]] > 0]
         if penalised.size <= n:
-            return self._solve_rows(l, cols, max_iter)
+            return self._solve_rows(l, cols, max_iter, rows_per_coef)
         unpenalised = np.setdiff1d(cols, penalised)
         r = self.y - P.predict(self.beta)
         pull = np.abs(P.transpose_times(P.c * np.where(r >= 0, P.loss.hi, P.loss.lo))[penalised])
@@ -264,7 +267,7 @@ class Solver:
         working = np.union1d(unpenalised, np.union1d(start, penalised[self.beta[penalised] != 0]))
         total = 0
         while True:
-            outcome, pivots, r, d, t = self._solve_rows(l, working, max_iter - total)
+            outcome, pivots, r, d, t = self._solve_rows(l, working, max_iter - total, rows_per_coef)
             total += pivots
             outside = np.setdiff1d(penalised, working)
             e = P.transpose_times(P.c * d)[outside]
@@ -275,10 +278,11 @@ class Solver:
             worst = np.argsort(-excess, kind="stable")[:max(len(working) // 2, 10)]
             working = np.union1d(working, outside[worst[excess[worst] > 1 + DUAL_TOL]])
 
-    def _solve_rows(self, l, cols, max_iter):
+    def _solve_rows(self, l, cols, max_iter, rows_per_coef):
         """Simplex on a growing set of rows until the rows left out stay on their sides.
 
-        The rows with the smallest residuals go to the simplex; the others are held on their
+        The rows_per_coef * len(cols) rows with the smallest residuals (at least MIN_ROWS and the band
+        of a subsample's IRLS) go to the simplex; the others are held on their
         side, their sum of c_i d_i z_i passed as g_fixed. Rows that end on the wrong side join
         the simplex's rows and it runs again, from where it was. Only the columns cols are fitted;
         the others are 0. Returns (outcome, pivots, r (n,), d (n,), t (p,)): the residuals, the dual
@@ -292,7 +296,8 @@ class Solver:
         if cols.size == 0:                  # nothing to fit (every column zero or spanned): beta = 0
             return Outcome.OPTIMAL, 0, r, np.where(side > 0, P.loss.hi, P.loss.lo), np.zeros(len(l))
         d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
-        size = n if n <= 2 * MIN_ROWS else min(n, max(ROWS_PER_COEF * len(cols), MIN_ROWS, self.band))
+        size = n if n * len(cols) <= ALL_ROWS_CELLS else \
+            min(n, max(rows_per_coef * len(cols), MIN_ROWS, self.band))
         chosen = np.zeros(n, dtype=bool)
         chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
         g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n else np.zeros(len(cols))

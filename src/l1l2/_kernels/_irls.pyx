@@ -27,10 +27,18 @@ rows sit on a side, which fixes their d; the basic d solve the dual equality, u 
 dual point certifies it. Otherwise the worst basic row leaves to its side; along that edge the
 objective is piecewise linear, its slope rises by c_i |a_i| (hi_i - lo_i) at each row that crosses
 zero; the row whose crossing makes it non-negative enters (Barrodale and Roberts' step through
-several breakpoints at once). B^-1 is updated by Sherman-Morrison and refactored every REFRESH pivots
-and at the end, where residuals are recomputed too, so the certificate does not rest on updates.
+several breakpoints at once). Only rows near the fit are looked at: a row's breakpoint is at least
+(|r_i| / |z_i| - |beta - anchor|) / |direction| away, with r at the anchor, the beta of the last
+refresh, so a scan of the rows in that order stops early. B^-1 is updated by Sherman-Morrison and
+refactored every REFRESH pivots and at the end, where residuals are recomputed too, so the
+certificate does not rest on updates. Residuals at rounding level are ties (exactly 0); after a run
+of pivots that do not move (a degenerate vertex) Bland's rule takes over, which cannot cycle, and a
+very long run is handed back to the caller (STALLED), which settles the ties' d by a small LP.
 Rows not passed in (observations surely far from the fit) sit on a fixed side: their sum enters g as
 g_fixed, and the caller checks afterwards that they stayed there (Portnoy and Koenker's globs).
+
+In place: irls updates beta, simplex the sides; everything else is read only. Kernels trust their
+input (validated by the Python layer) and never raise.
 
 References: Barrodale and Roberts (1973), SIAM J. Numer. Anal. 10(5); Koenker (2005), Quantile
 Regression, ch. 6; Portnoy and Koenker (1997), Statistical Science 12(4); Hunter and Lange (2000),
@@ -481,25 +489,6 @@ cdef Py_ssize_t leaving(const Lp* lp, Simplex* S, double tol, bint bland, signed
     return best
 
 
-cdef inline double residual(const Lp* lp, Py_ssize_t i, const double* beta,
-                           double beta_norm, double z_norm) noexcept nogil:
-    """y_i - z_i . beta, exactly 0 at rounding level (a tie): within TIE of |y_i| + sum_j
-    |z_ij beta_j|, a sum needed only when the residual is below its bound |y_i| + |z_i| |beta|."""
-    cdef double fit = 0.0, size = 0.0, r
-    cdef Py_ssize_t j
-    cdef const double* z = lp.Z + i * lp.pa
-    if i >= lp.m:
-        return -beta[lp.pen[i - lp.m]]
-    for j in range(lp.pa):
-        fit += z[j] * beta[j]
-    r = lp.y[i] - fit
-    if fabs(r) > TIE * (fabs(lp.y[i]) + z_norm * beta_norm):
-        return r
-    for j in range(lp.pa):
-        size += fabs(z[j] * beta[j])
-    return 0.0 if fabs(r) <= TIE * (size + fabs(lp.y[i])) else r
-
-
 cdef inline double row_dot(const Lp* lp, Py_ssize_t i, const double* v) noexcept nogil:
     """z_i . v (an inline loop: rows are short, a BLAS call per row costs more)."""
     cdef double a = 0.0
@@ -510,6 +499,19 @@ cdef inline double row_dot(const Lp* lp, Py_ssize_t i, const double* v) noexcept
     for j in range(lp.pa):
         a += z[j] * v[j]
     return a
+
+
+cdef inline double residual(const Lp* lp, Py_ssize_t i, const double* beta,
+                           double beta_norm, double z_norm) noexcept nogil:
+    """y_i - z_i . beta, exactly 0 at rounding level (a tie): within TIE of |y_i| + sum_j
+    |z_ij beta_j|, a sum needed only when the residual is below its bound |y_i| + |z_i| |beta|."""
+    cdef double r
+    if i >= lp.m:
+        return -beta[lp.pen[i - lp.m]]
+    r = lp.y[i] - row_dot(lp, i, beta)
+    if fabs(r) > TIE * (fabs(lp.y[i]) + z_norm * beta_norm):
+        return r
+    return 0.0 if fabs(r) <= TIE * row_size(lp, i, beta) else r
 
 
 cdef double walk(Breakpoint* heap, Py_ssize_t n_bp, double slope, bint first,
