@@ -13,7 +13,6 @@ Losses are named by q: None is LAD (rho = |r|), a float the check loss of that q
 import dataclasses
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,12 +22,12 @@ from hypothesis.extra.numpy import arrays
 
 import l1l2
 import reference
+from l1l2.data import load_engel
 from helpers import convergence_warnings, draw_options
 
 QUANTILES = [0.1, 0.25, 0.5, 0.9]
 LOSSES = [None, *QUANTILES]  # None: LAD
 LOSS_IDS = ["lad"] + [f"q{q}" for q in QUANTILES]
-ENGEL = Path("/work/shared/data/engel.csv")
 # R quantreg, rq(foodexp ~ income, tau = c(.1, .25, .5, .75, .9), data = engel): (intercept, slope),
 # as printed to 7 decimals (Koenker 2005; the quantreg documentation)
 ENGEL_QUANTREG = {
@@ -423,16 +422,22 @@ def test_single_sample(problem):
 
 def engel():
     """(X (235, 1), y (235,)): income and food expenditure, as contiguous arrays."""
-    data = np.loadtxt(ENGEL, delimiter=",", skiprows=1)
-    return np.ascontiguousarray(data[:, :1]), np.ascontiguousarray(data[:, 1])
+    income, food = load_engel()
+    return np.ascontiguousarray(income[:, None]), np.ascontiguousarray(food)
+
+
+# Brownlee's stack loss data (1965): STACKLOSS, AIRFLOW, WATERTEMP, ACIDCONC for 21 days of a plant.
+STACKLOSS = [[42, 80, 27, 89], [37, 80, 27, 88], [37, 75, 25, 90], [28, 62, 24, 87], [18, 62, 22, 87],
+             [18, 62, 23, 87], [19, 62, 24, 93], [20, 62, 24, 93], [15, 58, 23, 87], [14, 58, 18, 80],
+             [14, 58, 18, 89], [13, 58, 17, 88], [11, 58, 18, 82], [12, 58, 19, 93], [8, 50, 18, 89],
+             [7, 50, 18, 86], [8, 50, 19, 72], [8, 50, 19, 79], [9, 50, 20, 80], [15, 56, 20, 82],
+             [15, 70, 20, 91]]
 
 
 def stackloss():
     """(X (21, 3), y (21,)): AIRFLOW, WATERTEMP, ACIDCONC and STACKLOSS, as contiguous arrays."""
-    datasets = pytest.importorskip("statsmodels.datasets")
-    frame = datasets.stackloss.load_pandas().data
-    X = np.ascontiguousarray(frame[["AIRFLOW", "WATERTEMP", "ACIDCONC"]].to_numpy(dtype=np.float64))
-    return X, np.ascontiguousarray(frame["STACKLOSS"].to_numpy(dtype=np.float64))
+    table = np.array(STACKLOSS, dtype=np.float64)
+    return np.ascontiguousarray(table[:, 1:]), np.ascontiguousarray(table[:, 0])
 
 
 def test_engel_median_matches_quantreg():

@@ -1,8 +1,9 @@
 """l1l2: fast, certified L1- and L2-regularised linear regression.
 
 Every squared-loss solver minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2
-+ alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)`` (glmnet's convention) and reports its duality gap; LAD and quantile regression minimise ``1/n sum_i s_i rho(y_i - x_i.w - b)
-+ alpha sum_j f_j |w_j|`` exactly (an LP, certified by its duality gap).
++ alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)`` (glmnet's convention) and reports its duality gap.
+LAD and quantile regression minimise ``1/n sum_i s_i rho(y_i - x_i.w - b) + alpha sum_j f_j |w_j|``
+exactly (an LP), certified the same way.
 """
 from l1l2._cv import enet_cv, lasso_cv
 from l1l2._fit import elastic_net, lasso

@@ -444,7 +444,7 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
     >>> import numpy as np, l1l2
     >>> X = np.arange(6.0).reshape(-1, 1)
     >>> fit = l1l2.lad(X, [0.0, 1.0, 2.0, 3.0, 40.0, 5.0])
-    >>> round(fit.coef[0], 12), round(fit.intercept, 12)
+    >>> round(float(fit.coef[0]), 12), round(fit.intercept, 12)
     (1.0, 0.0)
     """
     return _fit(X, y, absolute_loss(), alpha, fit_intercept=fit_intercept,
@@ -465,7 +465,7 @@ def quantile(X, y, q=0.5, *, alpha=0.0, fit_intercept=True, sample_weight=None, 
     >>> import numpy as np, l1l2
     >>> X = np.arange(10.0).reshape(-1, 1)
     >>> fit = l1l2.quantile(X, 2 * np.arange(10.0) + 1, q=0.9)
-    >>> round(fit.coef[0], 12), round(fit.intercept, 12)
+    >>> round(float(fit.coef[0]), 12), round(fit.intercept, 12)
     (2.0, 1.0)
     """
     return _fit(X, y, quantile_loss(v.check_q(q)), alpha, fit_intercept=fit_intercept,
