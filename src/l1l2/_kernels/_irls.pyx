@@ -309,9 +309,9 @@ cdef inline double side_value(const Lp* lp, Py_ssize_t i, signed char side) noex
 
 cdef inline void add_row(const Lp* lp, Py_ssize_t i, double alpha, double* v) noexcept nogil:
     """v += alpha z_i."""
-    cdef int one = 1
+    cdef int one = 1, pa = lp.pa
     if i < lp.m:
-        cython_blas.daxpy(&lp.pa, &alpha, <double*> lp.Z + i * lp.pa, &one, v, &one)
+        cython_blas.daxpy(&pa, &alpha, <double*> lp.Z + i * lp.pa, &one, v, &one)
     else:
         v[lp.pen[i - lp.m]] += alpha
 
@@ -338,11 +338,11 @@ cdef inline double row_size(const Lp* lp, Py_ssize_t i, const double* beta) noex
 
 cdef inline void row_products(const Lp* lp, const double* v, double* out) noexcept nogil:
     """out_i = z_i . v for every row."""
-    cdef int m = <int> lp.m, one = 1
+    cdef int m = <int> lp.m, pa = lp.pa, one = 1
     cdef double unit = 1.0, zero = 0.0
     cdef Py_ssize_t t
     if m > 0:
-        cython_blas.dgemv(b"T", &lp.pa, &m, &unit, <double*> lp.Z, &lp.pa, <double*> v, &one, &zero,
+        cython_blas.dgemv(b"T", &pa, &m, &unit, <double*> lp.Z, &pa, <double*> v, &one, &zero,
                           out, &one)
     for t in range(lp.k):
         out[lp.m + t] = v[lp.pen[t]]
@@ -539,7 +539,7 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
     (|r_i| / |z_i| at the anchor - |beta - anchor|) / |direction| away, so the scan over the rows
     in that order stops once this bound passes the step found so far."""
     cdef int pa = lp.pa, one = 1
-    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, scanned, leave = S.basis[k]
+    cdef Py_ssize_t rows = lp.m + lp.k, i, e = -1, n_bp = 0, b, size, scanned = 0, leave = S.basis[k]
     cdef Py_ssize_t check_at = SCAN_CHUNK
     cdef double step = INFINITY, denominator, alpha, unit = 1.0, zero = 0.0, reach, r, a, a_e = 0.0
     cdef double beta_norm
