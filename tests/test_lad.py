@@ -1010,3 +1010,24 @@ def test_result_repr_names_the_loss(q, data):
     assert expected in repr(res)
     assert res[1].loss == loss_name(q) and expected in repr(res[1])
     assert not res.coefs.flags.writeable
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_small_problems_with_zero_weights_and_free_features(seed):
+    """Rows of weight 0 and unpenalised features on tiny, often wide or integer problems: a rows of
+    weight 0 in the simplex's basis once gave a dual point that was no certificate."""
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.integers(2, 30)), int(rng.integers(1, 10))
+    X = rng.integers(-2, 3, (n, p)).astype(float) if seed % 2 else rng.standard_normal((n, p))
+    y = np.round(X @ rng.integers(-2, 3, p) + rng.standard_normal(n))
+    weights = rng.integers(0, 3, n).astype(float)
+    weights[0] = 1.0
+    factors = rng.integers(0, 3, p).astype(float)
+    q = [None, 0.1, 0.5, 0.9][seed % 4]
+    alpha = [0.0, 0.01, 0.1, 1.0][(seed // 4) % 4]
+    res = fit(q, X, y, alpha=alpha, sample_weight=weights, penalty_factor=factors,
+              fit_intercept=bool(seed % 3))
+    optimum = reference.quantile_lp(X, y, alpha, q, fit_intercept=bool(seed % 3),
+                                    sample_weight=weights, penalty_factor=factors)[-1]
+    assert res.converged
+    assert res.objective == pytest.approx(optimum, rel=1e-9, abs=1e-12)

@@ -238,17 +238,16 @@ class Solver:
         dropped (a pivoted QR: they are few)."""
         P = self.problem
         free = np.flatnonzero(np.append(l, 0.0)[:P.n_coef] == 0)
-        Z = P.rows(np.arange(P.X.shape[0]), free)
+        live = np.flatnonzero(P.c > 0)            # (rows of weight 0 do not count)
         self.beta[:] = 0.0
         self.keep[:] = True
         if free.size:
-            R, pivots = scipy.linalg.qr(Z, mode="r", pivoting=True)
+            R, pivots = scipy.linalg.qr(P.rows(live, free), mode="r", pivoting=True)
             diagonal = np.abs(np.diag(R))
             rank = int(np.sum(diagonal > 1e-12 * max(diagonal.max(initial=0.0), np.finfo(float).tiny)))
             self.keep[free[pivots[rank:]]] = False
             kept = free[np.sort(pivots[:rank])]
-            self.beta[kept] = np.linalg.lstsq(P.rows(np.arange(P.X.shape[0]), kept), self.y,
-                                              rcond=None)[0]
+            self.beta[kept] = np.linalg.lstsq(P.rows(live, kept), self.y[live], rcond=None)[0]
 
     def _finish(self, l, max_iter, rows_per_coef):
         """The simplex, on a working set of columns when there are more penalised features than
@@ -296,11 +295,14 @@ class Solver:
         if cols.size == 0:                  # nothing to fit (every column zero or spanned): beta = 0
             return Outcome.OPTIMAL, 0, r, np.where(side > 0, P.loss.hi, P.loss.lo), np.zeros(len(l))
         d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
-        size = n if n * len(cols) <= ALL_ROWS_CELLS else \
-            min(n, max(rows_per_coef * len(cols), MIN_ROWS, self.band))
+        # Rows of weight 0 stay out: they cost nothing, and in a basis their d would be free.
+        distance = np.where(P.c > 0, np.abs(r), np.inf)
+        n_live = int(np.count_nonzero(P.c))
+        size = n_live if n_live * len(cols) <= ALL_ROWS_CELLS else \
+            min(n_live, max(rows_per_coef * len(cols), MIN_ROWS, self.band))
         chosen = np.zeros(n, dtype=bool)
-        chosen[np.argpartition(np.abs(r), size - 1)[:size]] = True
-        g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n else np.zeros(len(cols))
+        chosen[np.argpartition(distance, size - 1)[:size]] = True
+        g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n_live else np.zeros(len(cols))
         total_pivots = 0
         while True:
             rows = np.flatnonzero(chosen)
@@ -326,17 +328,18 @@ class Solver:
                 settled = lp.settle_ties(r_rows == 0, dual, g_fixed)
                 if settled is not None:
                     outcome, dual = Outcome.OPTIMAL, settled
-            if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n:
+            if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n_live:
                 # the rows were too few to balance the fixed ones: take four times as many
                 more = np.zeros(n, dtype=bool)
-                more[np.argpartition(np.abs(r), min(n, 4 * len(rows)) - 1)[:min(n, 4 * len(rows))]] = True
+                size = min(n_live, 4 * len(rows))
+                more[np.argpartition(distance, size - 1)[:size]] = True
                 g_fixed -= self._sum_rows(more & ~chosen, d_side, cols)
                 chosen |= more
                 continue
             self.beta[:] = 0.0
             self.beta[cols] = beta
             r = y - P.predict(self.beta)
-            strays = ~chosen & (side * r < 0)
+            strays = ~chosen & (side * r < 0) & (P.c > 0)
             if outcome != Outcome.OPTIMAL or not strays.any():
                 break
             g_fixed -= self._sum_rows(strays, d_side, cols)   # fixed rows that crossed join
