@@ -132,6 +132,20 @@ class RowLp:
         A[self.pen[index[penalty] - m], penalty] = self.w[index[penalty]]
         return A
 
+    def dual(self, outcome, side, basis, u, tied, g_fixed):
+        """(outcome, d of every row) after the simplex: d on each row's side, the basic rows' from
+        u = w d (optimal); after a stall, the ties' d settled by an LP (then optimal if it can)."""
+        dual = np.where(side > 0, self.hi, self.lo)
+        if outcome == Outcome.OPTIMAL:
+            w = self.w[basis]
+            dual[basis] = np.clip(np.divide(u, w, out=np.zeros_like(u), where=w > 0),
+                                  self.lo[basis], self.hi[basis])
+        elif outcome == Outcome.STALLED:
+            settled = self.settle_ties(tied, dual, g_fixed)
+            if settled is not None:
+                return Outcome.OPTIMAL, settled
+        return outcome, dual
+
     def settle_ties(self, tied, dual, g_fixed):
         """d for the rows on the fit (tied) that meets the dual equality sum_i w_i d_i z_i +
         g_fixed = 0 within the bounds, the other rows' d as given; None if there is none.
@@ -320,14 +334,7 @@ class Solver:
             lp = RowLp(Z, np.concatenate([P.c[rows], l[penalised]]), pen_pos,
                        np.concatenate([np.full(len(rows), P.loss.lo), -np.ones(len(penalised))]),
                        np.concatenate([np.full(len(rows), P.loss.hi), np.ones(len(penalised))]))
-            dual = np.where(row_side > 0, lp.hi, lp.lo)
-            if outcome == Outcome.OPTIMAL:
-                dual[basis] = np.clip(np.divide(u, lp.w[basis], out=np.zeros_like(u),
-                                                where=lp.w[basis] > 0), lp.lo[basis], lp.hi[basis])
-            elif outcome == Outcome.STALLED:
-                settled = lp.settle_ties(r_rows == 0, dual, g_fixed)
-                if settled is not None:
-                    outcome, dual = Outcome.OPTIMAL, settled
+            outcome, dual = lp.dual(outcome, row_side, basis, u, r_rows == 0, g_fixed)
             if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n_live:
                 # the rows were too few to balance the fixed ones: take four times as many
                 more = np.zeros(n, dtype=bool)

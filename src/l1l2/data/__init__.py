@@ -30,4 +30,4 @@ def load_engel():
     quantiles", Econometrica 50(1).
     """
     _, table = _read_csv("engel.csv")
-    return table[:, 0], table[:, 1]
+    return np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
