@@ -146,6 +146,17 @@ class RowLp:
                 return Outcome.OPTIMAL, settled
         return outcome, dual
 
+    def vertex(self, y, g_fixed):
+        """An optimal vertex of these rows' LP by HiGHS (the coefficients are the multipliers of its
+        dual equality), or None if they have none (they cannot balance the fixed rows): the way on
+        from a stalled degenerate vertex that is not optimal."""
+        rows = np.arange(len(self.w))
+        objective = np.zeros(len(self.w))
+        objective[:len(y)] = -self.w[:len(y)] * y
+        result = scipy.optimize.linprog(objective, A_eq=self.columns(rows), b_eq=-g_fixed,
+                                        bounds=np.column_stack([self.lo, self.hi]), method="highs")
+        return -result.eqlin.marginals if result.status == 0 else None
+
     def settle_ties(self, tied, dual, g_fixed):
         """d for the rows on the fit (tied) that meets the dual equality sum_i w_i d_i z_i +
         g_fixed = 0 within the bounds, the other rows' d as given; None if there is none.
@@ -317,7 +328,7 @@ class Solver:
         chosen = np.zeros(n, dtype=bool)
         chosen[np.argpartition(distance, size - 1)[:size]] = True
         g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n_live else np.zeros(len(cols))
-        total_pivots = 0
+        total_pivots, rescued = 0, False
         while True:
             rows = np.flatnonzero(chosen)
             Z = P.rows(rows, cols)
@@ -335,6 +346,18 @@ class Solver:
                        np.concatenate([np.full(len(rows), P.loss.lo), -np.ones(len(penalised))]),
                        np.concatenate([np.full(len(rows), P.loss.hi), np.ones(len(penalised))]))
             outcome, dual = lp.dual(outcome, row_side, basis, u, r_rows == 0, g_fixed)
+            if outcome == Outcome.STALLED and not rescued:
+                # a degenerate vertex that is not optimal, and Bland's rule too slow to leave it:
+                # HiGHS finds an optimal vertex of these rows once, and the simplex restarts there
+                # (its ties are then settled, and certified, as above)
+                rescued, start = True, lp.vertex(y[rows], g_fixed)
+                if start is None:                     # these rows cannot balance the fixed ones
+                    outcome = Outcome.UNBOUNDED
+                else:
+                    self.beta[:] = 0.0
+                    self.beta[cols] = start
+                    r = y - P.predict(self.beta)
+                    continue
             if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n_live:
                 # the rows were too few to balance the fixed ones: take four times as many
                 more = np.zeros(n, dtype=bool)
@@ -342,6 +365,7 @@ class Solver:
                 more[np.argpartition(distance, size - 1)[:size]] = True
                 g_fixed -= self._sum_rows(more & ~chosen, d_side, cols)
                 chosen |= more
+                rescued = False
                 continue
             self.beta[:] = 0.0
             self.beta[cols] = beta

@@ -326,11 +326,14 @@ cdef inline void copy_row(const Lp* lp, Py_ssize_t i, double* v) noexcept nogil:
 
 
 cdef inline double row_size(const Lp* lp, Py_ssize_t i, const double* beta) noexcept nogil:
-    """|y_i| + sum_j |z_ij beta_j|: the scale of the rounding in the residual y_i - z_i . beta."""
+    """|y_i| + sum_j |z_ij beta_j|: the scale of the rounding in the residual y_i - z_i . beta
+    (for a penalty row, -beta_j: sum_j |beta_j|, the scale of the rounding in the solve)."""
     cdef double size = 0.0
     cdef Py_ssize_t j
     if i >= lp.m:
-        return fabs(beta[lp.pen[i - lp.m]])
+        for j in range(lp.pa):
+            size += fabs(beta[j])
+        return size
     for j in range(lp.pa):
         size += fabs(lp.Z[i * lp.pa + j] * beta[j])
     return size + fabs(lp.y[i])
@@ -505,11 +508,8 @@ cdef inline double residual(const Lp* lp, Py_ssize_t i, const double* beta,
                            double beta_norm, double z_norm) noexcept nogil:
     """y_i - z_i . beta, exactly 0 at rounding level (a tie): within TIE of |y_i| + sum_j
     |z_ij beta_j|, a sum needed only when the residual is below its bound |y_i| + |z_i| |beta|."""
-    cdef double r
-    if i >= lp.m:
-        return -beta[lp.pen[i - lp.m]]
-    r = lp.y[i] - row_dot(lp, i, beta)
-    if fabs(r) > TIE * (fabs(lp.y[i]) + z_norm * beta_norm):
+    cdef double r = (lp.y[i] if i < lp.m else 0.0) - row_dot(lp, i, beta)
+    if fabs(r) > TIE * ((fabs(lp.y[i]) if i < lp.m else 0.0) + z_norm * beta_norm * sqrt(lp.pa)):
         return r
     return 0.0 if fabs(r) <= TIE * row_size(lp, i, beta) else r
 
