@@ -1031,3 +1031,19 @@ def test_random_small_problems_with_zero_weights_and_free_features(seed):
                                     sample_weight=weights, penalty_factor=factors)[-1]
     assert res.converged
     assert res.objective == pytest.approx(optimum, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.01])
+def test_many_ties_beyond_the_simplex_rows(alpha):
+    """Integer data with thousands of rows on the fit, more rows than the simplex starts from, and
+    weights: its degenerate vertices stall Bland's rule; the fit must still end exact and certified
+    (a stall at a vertex that is not optimal once ended uncertified)."""
+    rng = np.random.default_rng(5)
+    n, p = 6000, 8
+    X = rng.integers(-2, 3, (n, p)).astype(float)
+    y = rng.integers(0, 4, n).astype(float)
+    weights = rng.integers(1, 3, n).astype(float)
+    res = l1l2.quantile(X, y, 0.5, alpha=alpha, sample_weight=weights)
+    optimum = reference.quantile_dual_lp(X, y, alpha, 0.5, sample_weight=weights)
+    assert res.converged
+    assert res.objective == pytest.approx(optimum, rel=1e-9)
