@@ -1047,3 +1047,17 @@ def test_many_ties_beyond_the_simplex_rows(alpha):
     optimum = reference.quantile_dual_lp(X, y, alpha, 0.5, sample_weight=weights)
     assert res.converged
     assert res.objective == pytest.approx(optimum, rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-8, 1e8, 1e150])
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_extreme_scales_are_equivariant(scale, alpha):
+    """X, y and alpha in units of 1e-150 .. 1e150 (the intercept column stays 1): the optimum is the
+    unit problem's times the unit, and certified (column scales once decided which columns were
+    'dependent'). Solutions need not be unique, so only objectives are compared."""
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((60, 3)), rng.standard_normal(60)
+    unit = l1l2.lad(X, y, alpha=alpha)
+    scaled = l1l2.lad(X * scale, y * scale, alpha=alpha * scale)
+    assert unit.converged and scaled.converged
+    assert scaled.objective == pytest.approx(unit.objective * scale, rel=1e-9)

@@ -328,10 +328,15 @@ class Solver:
         chosen = np.zeros(n, dtype=bool)
         chosen[np.argpartition(distance, size - 1)[:size]] = True
         g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n_live else np.zeros(len(cols))
+        # The simplex sees the columns scaled to unit size (and the penalties with them): its
+        # independence and tie tests then do not depend on the units of X.
+        scale = np.append(self._colscale(slice(None)), 1.0)[cols]
+        scale[~(np.isfinite(scale) & (scale > 0))] = 1.0
+        l_pen = l[penalised] / scale[pen_pos]
         total_pivots, rescued = 0, False
         while True:
             rows = np.flatnonzero(chosen)
-            Z = P.rows(rows, cols)
+            Z = P.rows(rows, cols) / scale
             # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
             scores = np.concatenate([np.abs(r[rows]),
                                      np.abs(self.beta[penalised]) * self._colscale(penalised)])
@@ -339,23 +344,23 @@ class Solver:
             row_side = np.concatenate([side[rows], pen_side])
             outcome, n_pivots, beta, r_rows, basis, u = simplex(
                 Z, y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
-                l[penalised], g_fixed, order, row_side, max_iter - total_pivots, DUAL_TOL)
+                l_pen, g_fixed / scale, order, row_side, max_iter - total_pivots, DUAL_TOL)
             total_pivots += n_pivots
             side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
-            lp = RowLp(Z, np.concatenate([P.c[rows], l[penalised]]), pen_pos,
+            lp = RowLp(Z, np.concatenate([P.c[rows], l_pen]), pen_pos,
                        np.concatenate([np.full(len(rows), P.loss.lo), -np.ones(len(penalised))]),
                        np.concatenate([np.full(len(rows), P.loss.hi), np.ones(len(penalised))]))
-            outcome, dual = lp.dual(outcome, row_side, basis, u, r_rows == 0, g_fixed)
+            outcome, dual = lp.dual(outcome, row_side, basis, u, r_rows == 0, g_fixed / scale)
             if outcome == Outcome.STALLED and not rescued:
                 # a degenerate vertex that is not optimal, and Bland's rule too slow to leave it:
                 # HiGHS finds an optimal vertex of these rows once, and the simplex restarts there
                 # (its ties are then settled, and certified, as above)
-                rescued, start = True, lp.vertex(y[rows], g_fixed)
+                rescued, start = True, lp.vertex(y[rows], g_fixed / scale)
                 if start is None:                     # these rows cannot balance the fixed ones
                     outcome = Outcome.UNBOUNDED
                 else:
                     self.beta[:] = 0.0
-                    self.beta[cols] = start
+                    self.beta[cols] = start / scale
                     r = y - P.predict(self.beta)
                     continue
             if outcome in (Outcome.UNBOUNDED, Outcome.SINGULAR) and len(rows) < n_live:
@@ -368,7 +373,7 @@ class Solver:
                 rescued = False
                 continue
             self.beta[:] = 0.0
-            self.beta[cols] = beta
+            self.beta[cols] = beta / scale
             r = y - P.predict(self.beta)
             strays = ~chosen & (side * r < 0) & (P.c > 0)
             if outcome != Outcome.OPTIMAL or not strays.any():

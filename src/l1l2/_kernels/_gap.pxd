@@ -35,18 +35,16 @@ cdef inline void solve_psd(Py_ssize_t q, double* a, double* b) noexcept nogil:
 
     Pivots that vanish (linearly dependent columns: the part of a column the earlier ones do not
     explain is below 1e-12 of its own size, or the column is zero) get x = 0: the span, and so the
-    projection, is the same.
+    projection, is the same. The test is relative to each column, so it does not depend on the
+    columns' scales (1e-150 next to 1).
     """
     cdef Py_ssize_t i, j, k
-    cdef double d, tiny = 0.0
-    for i in range(q):
-        tiny = max(tiny, a[i * q + i])
-    tiny *= 1e-12
+    cdef double d
     for k in range(q):                       # a <- L (lower), column by column
         d = a[k * q + k]
         for j in range(k):
             d -= a[k * q + j] * a[k * q + j]
-        if d <= tiny or d <= 1e-12 * a[k * q + k]:     # (a[k, k] still holds the input here)
+        if d <= 1e-12 * a[k * q + k]:        # (a[k, k] still holds the input here; 0 for a zero column)
             a[k * q + k] = 0.0
             for i in range(k + 1, q):
                 a[i * q + k] = 0.0
