@@ -267,9 +267,12 @@ class Solver:
         self.beta[:] = 0.0
         self.keep[:] = True
         if free.size:
-            R, pivots = scipy.linalg.qr(P.rows(live, free), mode="r", pivoting=True)
+            Z = P.rows(live, free)
+            size = np.linalg.norm(Z, axis=0)
+            # unit columns, so the rank does not depend on X's units; zero columns have rank 0
+            R, pivots = scipy.linalg.qr(Z / np.where(size > 0, size, 1.0), mode="r", pivoting=True)
             diagonal = np.abs(np.diag(R))
-            rank = int(np.sum(diagonal > 1e-12 * max(diagonal.max(initial=0.0), np.finfo(float).tiny)))
+            rank = int(np.sum(diagonal > 1e-12))
             self.keep[free[pivots[rank:]]] = False
             kept = free[np.sort(pivots[:rank])]
             self.beta[kept] = np.linalg.lstsq(P.rows(live, kept), self.y[live], rcond=None)[0]
