@@ -1056,10 +1056,10 @@ def test_extreme_scales_are_equivariant(scale, alpha):
     unit problem's times the unit, and certified (column scales once decided which columns were
     'dependent'). Solutions need not be unique, so only objectives are compared."""
     rng = np.random.default_rng(7)
-    for X, y, factors in [(rng.standard_normal((60, 3)), rng.standard_normal(60), None),
-                          (rng.standard_normal((20, 60)), rng.standard_normal(20),   # wide, 3 free
-                           np.r_[np.zeros(3), np.ones(57)])]:
-        unit = l1l2.lad(X, y, alpha=alpha + 0.05, penalty_factor=factors)
-        scaled = l1l2.lad(X * scale, y * scale, alpha=(alpha + 0.05) * scale, penalty_factor=factors)
+    for X, y, factors, a in [(rng.standard_normal((60, 3)), rng.standard_normal(60), None, alpha),
+                             (rng.standard_normal((20, 60)), rng.standard_normal(20),  # wide, 3 free
+                              np.r_[np.zeros(3), np.ones(57)], alpha + 0.05)]:
+        unit = l1l2.lad(X, y, alpha=a, penalty_factor=factors)
+        scaled = l1l2.lad(X * scale, y * scale, alpha=a * scale, penalty_factor=factors)
         assert unit.converged and scaled.converged
         assert scaled.objective == pytest.approx(unit.objective * scale, rel=1e-9)
