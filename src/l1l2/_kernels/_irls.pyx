@@ -180,8 +180,8 @@ def irls(const floating[:, :] X, const double[::1] y, const double[::1] c, doubl
     starts at the mean absolute residual of the start and shrinks tenfold per step down to
     eps_final times that; the loop ends there once a step changes the objective by at most
     stall relative (it only has to get close: the simplex finishes; and it is slow at the end).
-    dependent (pa,) flags columns the Gram could not resolve (linearly
-    dependent unpenalised columns); they come out as 0.
+    dependent (pa,) flags the unpenalised columns that earlier ones (nearly) span, decided on the
+    first step's Gram matrix; they come out as 0.
     """
     cdef Py_ssize_t p = X.shape[1], i, j
     cdef int pa = p + fit_intercept, t = 0
