@@ -1,9 +1,13 @@
 """lad and quantile (and their paths): IRLS, then simplex pivots to the exact LP optimum, certified.
 
-The LP, its rows and the two kernels are described in _kernels/_irls.pyx. This module picks the rows
-the simplex sees (all of them, or for large n those with the smallest IRLS residuals, the others
-fixed on their side and checked afterwards), and certifies the result with a dual point of the
-whole problem.
+The LP, its rows and the two kernels are described in _kernels/_irls.pyx. This module
+- picks the rows the simplex sees: all of them, or for large n those nearest the IRLS fit, the others
+  held on their side and checked afterwards (those that cross join);
+- with more penalised features than samples, picks the columns: a working set grown by the dual
+  constraints of the others;
+- handles what the kernel hands back: too few rows (more), a stall on a degenerate vertex (its ties
+  settled by a small LP, or a restart from HiGHS's vertex of the same rows);
+- certifies the result with a dual point of the whole problem, computed here, and finds alpha_max.
 """
 import sys
 import time
@@ -27,7 +31,7 @@ IRLS_STALL = 1e-4       # and a step changes the objective by at most this relat
 SUBSAMPLE_STALL = 1e-6  # subsample, this)
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
-EQUALITY_TOL = 1e-9     # the dual equality of a column holds if |e_j| <= this * |z_j| |d| (c-weighted norms)
+EQUALITY_TOL = 1e-9     # a column's dual equality holds if |e_j| <= this * |z_j| |d| (c-weighted)
 TIE = 1e-10             # |r_i| <= TIE max |y|: for alpha_max, observation i lies on the fit
 ALL_ROWS_CELLS = 10**5  # the simplex sees every row while they hold this many entries; beyond,
 ROWS_PER_COEF = 10      # it starts from this many rows per coefficient (at least MIN_ROWS), the
