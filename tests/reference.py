@@ -68,16 +68,19 @@ def intercept(X, y, coef, sample_weight=None, fit_intercept=True):
     return s @ np.asarray(y, dtype=np.float64) / n - (s @ X / n) @ np.asarray(coef, dtype=np.float64)
 
 
-def objective(X, y, coef, intercept, alpha, l1_ratio=1.0, *, sample_weight=None, penalty_factor=None):
-    """Return P(coef, intercept) for one target."""
+def fit_terms(X, y, coef, intercept, sample_weight, penalty_factor):
+    """(r, s / n, f, w): residuals, the weights of the loss, penalty factors and coefficients."""
     X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
     w = np.asarray(coef, dtype=np.float64)
     n, p = X.shape
-    s = normalised_weights(sample_weight, n)
-    f = penalty_factors(penalty_factor, p)
-    r = y - X @ w - intercept
-    loss = 0.5 * (s @ (r * r)) / n
+    r = np.asarray(y, dtype=np.float64) - X @ w - intercept
+    return r, normalised_weights(sample_weight, n) / n, penalty_factors(penalty_factor, p), w
+
+
+def objective(X, y, coef, intercept, alpha, l1_ratio=1.0, *, sample_weight=None, penalty_factor=None):
+    """Return P(coef, intercept) for one target."""
+    r, c, f, w = fit_terms(X, y, coef, intercept, sample_weight, penalty_factor)
+    loss = 0.5 * (c @ (r * r))
     penalty = alpha * (f @ (l1_ratio * np.abs(w) + 0.5 * (1.0 - l1_ratio) * w * w))
     return loss + penalty
 
@@ -223,14 +226,8 @@ def check_loss(r, q=None):
 
 def quantile_objective(X, y, coef, intercept, alpha, q=None, *, sample_weight=None, penalty_factor=None):
     """Return P(coef, intercept) for one target (q=None: LAD)."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    w = np.asarray(coef, dtype=np.float64)
-    n, p = X.shape
-    s = normalised_weights(sample_weight, n)
-    f = penalty_factors(penalty_factor, p)
-    r = y - X @ w - intercept
-    return float(s @ check_loss(r, q) / n + alpha * (f @ np.abs(w)))
+    r, c, f, w = fit_terms(X, y, coef, intercept, sample_weight, penalty_factor)
+    return float(c @ check_loss(r, q) + alpha * (f @ np.abs(w)))
 
 
 def _linprog(cost, **kwargs):
