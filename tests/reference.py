@@ -230,6 +230,15 @@ def quantile_objective(X, y, coef, intercept, alpha, q=None, *, sample_weight=No
     return float(c @ check_loss(r, q) + alpha * (f @ np.abs(w)))
 
 
+def lp_terms(X, y, q, sample_weight, penalty_factor):
+    """(X, y, n, p, lo, hi, c, f) as float64: the data, the loss slopes, c = s / n and the factors."""
+    X = np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    lo, hi = check_loss_slopes(q)
+    return (X, np.asarray(y, dtype=np.float64), n, p, lo, hi,
+            normalised_weights(sample_weight, n) / n, penalty_factors(penalty_factor, p))
+
+
 def _linprog(cost, **kwargs):
     result = scipy.optimize.linprog(cost, method="highs", options=HIGHS_OPTIONS, **kwargs)
     if result.status != 0:
@@ -245,12 +254,7 @@ def quantile_lp(X, y, alpha, q=None, *, fit_intercept=True, sample_weight=None, 
         such that X (w+ - w-) + b + u - v = y
     so that u_i = max(r_i, 0), v_i = max(-r_i, 0) at the optimum and the cost is P.
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    n, p = X.shape
-    lo, hi = check_loss_slopes(q)
-    c = normalised_weights(sample_weight, n) / n
-    f = penalty_factors(penalty_factor, p)
+    X, y, n, p, lo, hi, c, f = lp_terms(X, y, q, sample_weight, penalty_factor)
     n_b = 1 if fit_intercept else 0
     eye = scipy.sparse.identity(n, format="csr")
     A_eq = scipy.sparse.hstack([X, -X, np.ones((n, n_b)), eye, -eye], format="csr")
@@ -272,12 +276,7 @@ def quantile_dual_lp(X, y, alpha, q=None, *, fit_intercept=True, sample_weight=N
 
     (rho(r) = max over d in [lo, hi] of d r; minimising over w and b gives the constraints.)
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    n, p = X.shape
-    lo, hi = check_loss_slopes(q)
-    c = normalised_weights(sample_weight, n) / n
-    f = penalty_factors(penalty_factor, p)
+    X, y, n, p, lo, hi, c, f = lp_terms(X, y, q, sample_weight, penalty_factor)
     cX = (X * c[:, None]).T                                       # (p, n): row j is c_i x_ij
     A_eq, b_eq = (c[None, :], [0.0]) if fit_intercept else (None, None)
     result = _linprog(-(c * y), A_ub=np.vstack([cX, -cX]), b_ub=np.concatenate([alpha * f, alpha * f]),
@@ -299,12 +298,7 @@ def quantile_alpha_max(X, y, q=None, *, fit_intercept=True, sample_weight=None, 
                   -tau f_j <= x_j . (c d) <= tau f_j           (penalised j)
                   sum_i c_i (hi u_i - lo v_i) - sum_i c_i d_i y_i <= 0   (no gap: both optimal)
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    n, p = X.shape
-    lo, hi = check_loss_slopes(q)
-    c = normalised_weights(sample_weight, n) / n
-    f = penalty_factors(penalty_factor, p)
+    X, y, n, p, lo, hi, c, f = lp_terms(X, y, q, sample_weight, penalty_factor)
     penalised = f > 0
     if not penalised.any():
         return 0.0

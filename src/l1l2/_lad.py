@@ -9,8 +9,8 @@ The LP, its rows and the two kernels are described in _kernels/_irls.pyx. This m
   settled by a small LP, or a restart from HiGHS's vertex of the same rows);
 - certifies the result with a dual point of the whole problem, computed here, and finds alpha_max.
 """
-import sys
 import time
+from functools import cached_property
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,6 +22,7 @@ from l1l2 import _validation as v
 from l1l2._grid import default_alphas
 from l1l2._kernels._irls import Outcome, irls, simplex
 from l1l2._parallel import parallel_map
+from l1l2._path import report
 from l1l2._results import FitResult, PathResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -109,6 +110,14 @@ class Problem:
         n, p = self.X.shape
         rows = max(1, (1 << 20) // max(p, 1))
         return (self.X[start:start + rows].astype(np.float64) for start in range(0, n, rows))
+
+    @cached_property
+    def colscale(self):
+        """(pa,) sqrt(sum_i c_i z_ij^2): how far a coefficient moves the residuals (1 for the
+        intercept). Computed once per X (frozen dataclass: cached_property writes __dict__)."""
+        X = self.X
+        scale = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.c.astype(X.dtype))).astype(np.float64)
+        return np.append(scale, 1.0)[:self.n_coef]
 
     def null_objective(self, y):
         """The objective of the best constant (the weighted quantile of y; 0 without intercept)."""
@@ -217,7 +226,6 @@ class Solver:
         self.keep = np.ones(problem.n_coef, dtype=bool)
         self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)   # tol is relative to it
         self.rounding = ROUNDING * (problem.c @ np.abs(self.y))
-        self._scales = None
         self.band = 0           # rows the simplex should start from at least (set by _irls)
 
     def fit(self, l, tol, max_iter, *, start_with_irls=True):
@@ -337,7 +345,7 @@ class Solver:
         g_fixed = P.transpose_times(d_side * ~chosen)[cols] if size < n_live else np.zeros(len(cols))
         # The simplex sees the columns scaled to unit size (and the penalties with them): its
         # independence and tie tests then do not depend on the units of X.
-        scale = np.append(self._colscale(slice(None)), 1.0)[cols]
+        scale = P.colscale[cols].copy()
         scale[~(np.isfinite(scale) & (scale > 0))] = 1.0
         l_pen = l[penalised] / scale[pen_pos]
         total_pivots, rescued = 0, False
@@ -346,7 +354,7 @@ class Solver:
             Z = P.rows(rows, cols) / scale
             # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
             scores = np.concatenate([np.abs(r[rows]),
-                                     np.abs(self.beta[penalised]) * self._colscale(penalised)])
+                                     np.abs(self.beta[penalised]) * P.colscale[penalised]])
             order = np.argsort(scores, kind="stable").astype(np.intp)
             row_side = np.concatenate([side[rows], pen_side])
             outcome, n_pivots, beta, r_rows, basis, u = simplex(
@@ -411,7 +419,7 @@ class Solver:
         e = P.transpose_times(P.c * d)
         e[:len(l)] += l * t
         # the scale of e_j's terms: |z_j| |d| in the c-weighted norm (Cauchy-Schwarz), and l_j |t_j|
-        size = np.sqrt(P.c @ d**2) * np.append(self._colscale(slice(None)), 1.0)[:P.n_coef]
+        size = np.sqrt(P.c @ d**2) * P.colscale
         size[:len(l)] += l * np.abs(t)
         unpenalised = np.append(l, 0.0)[:P.n_coef] == 0
         if np.any(np.abs(e[unpenalised]) > EQUALITY_TOL * size[unpenalised]):
@@ -419,12 +427,6 @@ class Solver:
         gap = P.c @ (loss - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta)
         return float(P.c @ loss + l @ np.abs(w)), float(gap)
 
-    def _colscale(self, features):
-        """sqrt(sum_i c_i x_ij^2): how far a coefficient moves the residuals."""
-        if self._scales is None:
-            X = self.problem.X
-            self._scales = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.problem.c.astype(X.dtype)))
-        return self._scales[features]
 
 
 # ------------------------------------------------------------------------------------ public API
@@ -640,7 +642,7 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
         # there, and the simplex keeps it when asked a hair above.
         at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
         fits.append(solver.fit(at * factors, options.tol, options.max_iter, start_with_irls=False))
-        report(options, alpha, fits[-1], time.perf_counter() - started)
+        report(options, alpha, fits[-1], time.perf_counter() - started, steps="steps")
     warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits],
                           options.tol, options.max_iter, stacklevel=3, what="alphas",
                           scale=LAD_SCALE, steps="pivots")
@@ -700,9 +702,3 @@ def alpha_max(solver, factors):
         return float(np.max(np.abs(h[penalised]) / factors[penalised]))
     return float(result.x[-1])
 
-
-def report(options, alpha, fit, seconds):
-    """verbose: one line per alpha on stderr."""
-    if options.verbose:
-        print(f"alpha={alpha:.4g} nonzero={np.count_nonzero(fit.coef)} gap={fit.dual_gap:.2g} "
-              f"steps={fit.n_iter} seconds={seconds:.3f}", file=sys.stderr)

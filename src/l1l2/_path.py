@@ -169,8 +169,8 @@ def solve_path(solver, alphas, start, zero_above, options):
     return fits
 
 
-def report(options, alpha, fit, seconds):
-    """verbose: one line per alpha on stderr."""
+def report(options, alpha, fit, seconds, steps="sweeps"):
+    """verbose: one line per alpha on stderr (steps: what fit.n_iter counts)."""
     if options.verbose:
         print(f"alpha={alpha:.4g} nonzero={np.count_nonzero(fit.coef)} gap={fit.dual_gap:.2g} "
-              f"sweeps={fit.n_iter} seconds={seconds:.3f}", file=sys.stderr)
+              f"{steps}={fit.n_iter} seconds={seconds:.3f}", file=sys.stderr)
