@@ -524,7 +524,7 @@ def quantile(X, y, q=0.5, *, alpha=0.0, fit_intercept=True, sample_weight=None, 
 def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol, max_iter,
          coef_init, threads):
     """Validate, fit each target (in threads), warn once, return a FitResult."""
-    X, y = v.check_Xy(X, y)
+    X, y = v.check_Xy(X, y, accept_sparse=False)
     n_samples, n_features = X.shape
     alpha = v.check_alpha(alpha)
     problem = make_problem(X, loss, v.check_flag(fit_intercept, "fit_intercept"),
@@ -624,7 +624,7 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
                                    alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                    sample_weight=sample_weight, positive=False,
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                                   precompute="auto", verbose=verbose)
+                                   precompute="auto", verbose=verbose, accept_sparse=False)
     problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
     factors = options.penalty_factor
     solver = Solver(problem, options.y)

@@ -193,7 +193,7 @@ def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
                          positive=False, penalty_factor=penalty_factor, tol=tol,
                          max_iter=max_iter, coef_init=coef_init, precompute=precompute,
                          threads=threads)
-    X, y = v.check_Xy(X, y)
+    X, y = v.check_Xy(X, y, accept_sparse=False)
     n_samples, n_features = X.shape
     alpha = v.check_alpha(alpha)
     fit_intercept = v.check_flag(fit_intercept, "fit_intercept")
@@ -311,7 +311,7 @@ def ridge_options(X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample
                                 alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                 sample_weight=sample_weight, positive=False,
                                 penalty_factor=penalty_factor, tol=1e-7, max_iter=1,
-                                precompute="auto", verbose=False)
+                                precompute="auto", verbose=False, accept_sparse=False)
 
 
 def fit_ridge_path(X, y, options, alphas=None, weights=None):

@@ -11,8 +11,11 @@ import numpy as np
 import scipy.sparse
 
 FLOAT_DTYPES = (np.float32, np.float64)
+INDEX_DTYPES = (np.int32, np.int64)
 # BLAS sizes are C ints: a column longer than this cannot be passed to the dense kernel.
 MAX_BLAS_LENGTH = 2**31 - 1
+# Sparse index checks read this many entries at a time, so their temporaries stay small.
+INDEX_BLOCK = 1 << 20
 
 
 def as_float_array(a, name, dtype=None):
@@ -22,23 +25,27 @@ def as_float_array(a, name, dtype=None):
     float64; complex, string and non-numeric object input raise TypeError.
     """
     if scipy.sparse.issparse(a):
-        raise TypeError(f"{name} is a scipy.sparse matrix; sparse input is not supported yet, "
-                        f"pass a dense array")
+        raise TypeError(f"{name} must be a dense array, got a scipy.sparse {a.format} matrix")
     arr = np.asarray(a)
-    kind = arr.dtype.kind
-    if kind == "c":
-        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    kind = check_numeric_kind(arr.dtype, name)
     if kind == "O":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be numeric, got an object array with non-numeric "
                             f"entries") from None
-    elif kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     if dtype is None:
         dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64
     return arr.astype(dtype, copy=False)
+
+
+def check_numeric_kind(dtype, name):
+    """Return dtype.kind, raising TypeError unless it is real numeric (or object, checked later)."""
+    if dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got complex dtype {dtype}")
+    if dtype.kind not in "biufO":
+        raise TypeError(f"{name} must be numeric, got dtype {dtype}")
+    return dtype.kind
 
 
 def check_finite(arr, name):
@@ -54,9 +61,22 @@ def check_finite(arr, name):
         raise ValueError(f"{name} contains NaN or infinity")
 
 
-def check_X(X):
-    """Return X as a finite 2-D float32/float64 array with at least one sample and one feature."""
+def check_X(X, accept_sparse=True):
+    """Return X as a finite 2-D float32/float64 array with at least one sample and one feature.
+
+    scipy.sparse input (matrix or array) comes back as CSC: see check_sparse_X.
+    """
+    if scipy.sparse.issparse(X):
+        if not accept_sparse:
+            raise TypeError("X must be a dense array here, got a scipy.sparse matrix")
+        return check_sparse_X(X)
     X = as_float_array(X, "X")
+    check_shape(X)
+    check_finite(X, "X")
+    return X
+
+
+def check_shape(X):
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D with shape {X.shape}")
     n_samples, n_features = X.shape
@@ -64,8 +84,60 @@ def check_X(X):
         raise ValueError(f"X is empty: shape {X.shape}; need at least 1 sample and 1 feature")
     if n_samples > MAX_BLAS_LENGTH:
         raise ValueError(f"X has {n_samples} samples; at most {MAX_BLAS_LENGTH} are supported")
-    check_finite(X, "X")
+
+
+def check_sparse_X(X):
+    """Return scipy.sparse X as a valid, canonical CSC matrix (or array) with float values.
+
+    A CSC X with float32/float64 values, int32 or int64 indices, sorted and without duplicates is
+    returned as it is: no copy. Anything else is copied once: other formats are converted with
+    tocsc(), integer or boolean values become float64, and unsorted or duplicate row indices are
+    sorted and summed (as scipy's sum_duplicates does). Explicit zeros are kept (they cost time, not
+    accuracy); empty columns are allowed (their coefficient is 0). The input is never modified.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D with shape {X.shape}")
+    kind = check_numeric_kind(X.dtype, "X")
+    if kind == "O":
+        raise TypeError("X must be numeric, got a sparse matrix of dtype object")
+    if X.format != "csc":
+        X = X.tocsc()
+    if X.dtype not in FLOAT_DTYPES:
+        X = X.astype(np.float64)
+    check_shape(X)
+    n_samples, n_features = X.shape
+    indptr, indices = X.indptr, X.indices
+    if indptr.dtype not in INDEX_DTYPES or indices.dtype != indptr.dtype:
+        X = X.copy()
+        X.indptr, X.indices = indptr.astype(np.int64), indices.astype(np.int64)
+        indptr, indices = X.indptr, X.indices
+    if (indptr.ndim != 1 or indptr.shape[0] != n_features + 1 or indptr[0] != 0
+            or np.any(indptr[1:] < indptr[:-1]) or indptr[-1] > min(indices.size, X.data.size)):
+        raise ValueError("X is not a valid CSC matrix: its indptr is not a non-decreasing array of "
+                         "n_features + 1 offsets into indices and data")
+    nnz = int(indptr[-1])
+    if nnz and (indices[:nnz].min() < 0 or indices[:nnz].max() >= n_samples):
+        raise ValueError(f"X is not a valid CSC matrix: a row index lies outside [0, {n_samples})")
+    check_finite(X.data[:nnz], "X")
+    if not rows_sorted_and_unique(indptr, indices[:nnz]):
+        X = X.copy()        # the caller's matrix stays as it was
+        X.sum_duplicates()
     return X
+
+
+def rows_sorted_and_unique(indptr, indices):
+    """Whether the row indices strictly increase within every column (canonical CSC).
+
+    Read INDEX_BLOCK entries at a time: a difference where a column starts does not count.
+    """
+    for start in range(0, indices.size, INDEX_BLOCK):
+        stop = min(start + INDEX_BLOCK + 1, indices.size)
+        increases = np.diff(indices[start:stop]) > 0
+        first = indptr[(indptr > start) & (indptr < stop)]   # columns starting inside the block
+        increases[first - start - 1] = True
+        if not increases.all():
+            return False
+    return True
 
 
 def check_y(y, n_samples, dtype):
@@ -82,9 +154,9 @@ def check_y(y, n_samples, dtype):
     return y
 
 
-def check_Xy(X, y):
+def check_Xy(X, y, accept_sparse=True):
     """Validate X and y together; y takes X's floating dtype."""
-    X = check_X(X)
+    X = check_X(X, accept_sparse)
     return X, check_y(y, X.shape[0], X.dtype)
 
 
@@ -223,7 +295,7 @@ def check_alpha_min_ratio(ratio):
 @dataclass(frozen=True)
 class PathOptions:
     """Validated arguments of a path or cross-validation call."""
-    X: np.ndarray
+    X: object                          # ndarray, or a canonical CSC scipy.sparse matrix
     y: np.ndarray
     l1_ratio: float
     alphas: np.ndarray | None
@@ -241,8 +313,9 @@ class PathOptions:
 
 
 def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept,
-                       sample_weight, positive, penalty_factor, tol, max_iter, precompute, verbose):
-    X, y = check_Xy(X, y)
+                       sample_weight, positive, penalty_factor, tol, max_iter, precompute, verbose,
+                       accept_sparse=True):
+    X, y = check_Xy(X, y, accept_sparse)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D for a path or cross-validation, got shape {y.shape}; "
                          f"fit each column separately")
