@@ -1,5 +1,6 @@
 """lasso_cv and enet_cv: K-fold cross-validation over the path, folds in parallel threads."""
 import numpy as np
+import scipy.sparse
 
 from l1l2 import _validation as v
 from l1l2._parallel import parallel_map
@@ -103,7 +104,8 @@ def shared_gram_designs(options, splits, fold_ids):
     partition = (np.all(fold_ids >= 0) and sum(test.size for _, test in splits) == X.shape[0]
                  and all(train.size + test.size == X.shape[0] for train, test in splits))
     n_train = min(train.size for train, _ in splits)
-    if not partition or not use_gram(options.precompute, n_train, X.shape[1], N_PATH_FITS):
+    nnz = int(X.indptr[-1]) * n_train // X.shape[0] if scipy.sparse.issparse(X) else None
+    if not partition or not use_gram(options.precompute, n_train, X.shape[1], N_PATH_FITS, nnz):
         return None, [None] * n_folds
     raw = options.raw_weight
     held_out = [Moments.of(X[test], options.y[test], None if raw is None else raw[test])

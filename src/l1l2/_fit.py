@@ -4,10 +4,10 @@ from typing import NamedTuple
 import numpy as np
 
 from l1l2 import _validation as v
-from l1l2._kernels._cd import Status, cd_dense, cd_gram
+from l1l2._kernels._cd import Status, cd_csc, cd_dense, cd_gram
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import n_workers, parallel_map
-from l1l2._prepare import initial_state, prepare_design, prepare_targets, use_gram
+from l1l2._prepare import gram_choice, initial_state, prepare_design, prepare_targets
 from l1l2._results import FitResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -136,7 +136,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     W0 = (np.zeros((Y.shape[1], n_features), X.dtype) if coef_init is None
           else coef_init.reshape(-1, n_features))
 
-    gram = use_gram(precompute, n_samples, n_features, n_fits=Y.shape[1])
+    gram = gram_choice(precompute, X, n_fits=Y.shape[1])
     design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
     l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
     solver = Solver(design, prepare_targets(design, Y, fit_intercept), W0)
@@ -218,6 +218,9 @@ class Solver:
         if d.gram is not None:
             return cd_gram(d.gram, t.y[rows], t.yy[rows], d.n_samples, self.coef[rows],
                            self.state[rows], *args)
+        if d.sparse:
+            return cd_csc(d.X.data, d.X.indices, d.X.indptr, d.n_samples, t.y[rows], self.coef[rows],
+                          self.state[rows], d.sample_weight, d.offsets, *args)
         return cd_dense(d.X, t.y[rows], self.coef[rows], self.state[rows], d.sample_weight,
                         d.offsets, *args)
 

@@ -11,7 +11,7 @@ from l1l2 import _validation as v
 from l1l2._fit import Solver, penalties
 from l1l2._grid import GLMNET_MIN_L1_RATIO, alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
-from l1l2._prepare import prepare_design, prepare_targets, use_gram
+from l1l2._prepare import gram_choice, prepare_design, prepare_targets
 from l1l2._results import PathResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -109,7 +109,7 @@ def fit_path(X, y, options, alphas=None, weights=None, prepared=None):
     factors = options.penalty_factor
     if prepared is None:
         weights = options.sample_weight if weights is None else weights
-        gram = use_gram(options.precompute, X.shape[0], X.shape[1], n_fits=N_PATH_FITS)
+        gram = gram_choice(options.precompute, X, n_fits=N_PATH_FITS)
         design = prepare_design(X, weights, options.fit_intercept, factors, gram=gram)
         prepared = design, prepare_targets(design, y[:, None], options.fit_intercept)
     design, targets = prepared

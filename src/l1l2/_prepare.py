@@ -1,13 +1,17 @@
-"""Kernel-ready data: Fortran-ordered X or its Gram matrix, weights, column offsets and norms.
+"""Kernel-ready data: Fortran-ordered or CSC X, or its Gram matrix; weights, column offsets, norms.
 
 X is never centred or scaled in memory (the kernels centre implicitly) and is copied only when it is
-not already Fortran-ordered; its statistics are accumulated in float64. In covariance ("Gram") mode
-the kernels work on G = (X - m)' S (X - m) and q = (X - m)' S y_c instead of X and y.
+dense and not already Fortran-ordered (a validated sparse X is canonical CSC, used as it is); its
+statistics are accumulated in float64. In covariance ("Gram") mode the kernels work on
+G = (X - m)' S (X - m) and q = (X - m)' S y_c instead of X and y.
 """
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg.blas
+import scipy.sparse
+
+from l1l2._kernels._cd import csc_column_stats
 
 # Covariance mode pays when the passes over X that CD would make exceed the cost of G (about p/2
 # passes): a coordinate-descent fit needs about this many passes.
@@ -21,7 +25,8 @@ MAX_MEAN_OVER_SD = 100.0
 @dataclass(frozen=True)
 class Design:
     """What every target and every alpha of a fit share: X in kernel form and its statistics."""
-    X: np.ndarray | None          # (n, p) Fortran-ordered float32/float64; None if built from Moments
+    X: object                     # (n, p) Fortran-ordered float32/float64 ndarray or canonical CSC
+                                  # scipy.sparse; None if built from Moments
     n_samples: int
     dtype: np.dtype
     sample_weight: np.ndarray     # (n,) in X's dtype, summing to n; empty for unit weights
@@ -31,6 +36,10 @@ class Design:
     unpenalised: np.ndarray       # (q,) intp indices of the features without any penalty
     unpenalised_gram: np.ndarray  # (q, q) float64 weighted centred Gram of those columns / n
     gram: np.ndarray | None       # (p, p) Fortran-ordered (X - m)' S (X - m) in covariance mode
+
+    @property
+    def sparse(self):
+        return scipy.sparse.issparse(self.X)
 
     @property
     def weights64(self):
@@ -47,12 +56,27 @@ class Targets:
     scale: np.ndarray    # (k,) yy / n (> 0): what tol is relative to
 
 
-def use_gram(precompute, n_samples, n_features, n_fits):
-    """Decide covariance mode: precompute True/False, or "auto" by the cost model above."""
+def use_gram(precompute, n_samples, n_features, n_fits, nnz=None):
+    """Decide covariance mode: precompute True/False, or "auto" by the cost model above.
+
+    nnz (sparse X): a pass costs nnz and the Gram about n r^2 for r = nnz / n nonzeros per row, so it
+    pays when r <= 2 * PASSES_PER_FIT * n_fits, and only while a Gram sweep (p^2) costs no more
+    than a sparse one (nnz).
+    """
     if precompute != "auto":
         return bool(precompute)
-    return (n_samples > n_features and n_features <= MAX_GRAM_FEATURES
-            and n_features <= 2 * PASSES_PER_FIT * n_fits)
+    if n_samples <= n_features or n_features > MAX_GRAM_FEATURES:
+        return False
+    if nnz is not None:
+        return nnz <= 2 * PASSES_PER_FIT * n_fits * n_samples and n_features**2 <= nnz
+    return n_features <= 2 * PASSES_PER_FIT * n_fits
+
+
+def gram_choice(precompute, X, n_fits):
+    """use_gram for a validated X, dense or sparse."""
+    n_samples, n_features = X.shape
+    nnz = int(X.indptr[-1]) if scipy.sparse.issparse(X) else None
+    return use_gram(precompute, n_samples, n_features, n_fits, nnz)
 
 
 def centring_cancels(means, variances):
@@ -119,6 +143,39 @@ def centred_gram(X, weights, fit_intercept):
     return means, gram, colsq
 
 
+def sparse_column_stats(X, weights, fit_intercept):
+    """column_stats of a canonical CSC X, and its squared norms / n without centring."""
+    no_weights = np.empty(0)
+    return csc_column_stats(X.data, X.indices, X.indptr, X.shape[0],
+                            no_weights if weights is None else weights, fit_intercept)
+
+
+def sparse_gram(X, weights, means):
+    """(X - m)' S (X - m) of sparse X (weights summing to n, or None) as a dense float64 array:
+    X' S X by a sparse product (one scaled copy of X when weighted), then the rank-one centring."""
+    if weights is not None:
+        X = X.copy()
+        X.data = X.data * np.sqrt(weights)[X.indices]
+    gram = (X.T @ X).toarray().astype(np.float64)
+    return gram - X.shape[0] * np.outer(means, means)
+
+
+def prepare_sparse(X, weights, fit_intercept, unpenalised, gram):
+    """(means, G or None, colsq, unpenalised Gram * n) of canonical CSC X.
+
+    The Gram is skipped (residual mode instead) where its rank-one centring would cancel digits.
+    """
+    means, colsq, second = sparse_column_stats(X, weights, fit_intercept)
+    colsq[colsq <= 1e-20 * second] = 0.0
+    if gram and centring_cancels(means, colsq):
+        gram = False
+    G = np.asfortranarray(sparse_gram(X, weights, means), dtype=X.dtype) if gram else None
+    sub = sparse_gram(X[:, unpenalised], weights, means[unpenalised])
+    # the diagonal exactly (colsq is two-pass); off it the centring may cancel some digits
+    sub[np.diag_indices_from(sub)] = X.shape[0] * colsq[unpenalised]
+    return means, G, colsq, sub
+
+
 def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     """Build the Design of a validated X (sample_weight normalised float64 or None).
 
@@ -127,18 +184,12 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     enforces by projection. gram: build the covariance-mode Gram matrix too.
     """
     dtype = X.dtype
-    X = np.asfortranarray(X)
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
-    if gram:
-        means, G, colsq = centred_gram(X, sample_weight, fit_intercept)
+    if scipy.sparse.issparse(X):
+        means, G, colsq, sub = prepare_sparse(X, sample_weight, fit_intercept, unpenalised, gram)
     else:
-        means, colsq = column_stats(X, sample_weight, fit_intercept)
-        G = None
-    if G is not None:
-        sub = G[np.ix_(unpenalised, unpenalised)].astype(np.float64)
-    else:
-        centred = X[:, unpenalised].astype(np.float64) - means[unpenalised]
-        sub = centred.T @ (centred if sample_weight is None else centred * sample_weight[:, None])
+        X = np.asfortranarray(X)
+        means, G, colsq, sub = prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram)
     empty = np.empty(0, dtype=dtype)
     return Design(
         X=X, n_samples=X.shape[0], dtype=dtype,
@@ -150,6 +201,21 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
         unpenalised_gram=np.ascontiguousarray(sub) / X.shape[0],
         gram=G,
     )
+
+
+def prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram):
+    """(means, G or None, colsq, unpenalised Gram * n) of Fortran-ordered X."""
+    if gram:
+        means, G, colsq = centred_gram(X, sample_weight, fit_intercept)
+    else:
+        means, colsq = column_stats(X, sample_weight, fit_intercept)
+        G = None
+    if G is not None:
+        sub = G[np.ix_(unpenalised, unpenalised)].astype(np.float64)
+    else:
+        centred = X[:, unpenalised].astype(np.float64) - means[unpenalised]
+        sub = centred.T @ (centred if sample_weight is None else centred * sample_weight[:, None])
+    return means, G, colsq, sub
 
 
 def prepare_targets(design, Y, fit_intercept):
@@ -166,7 +232,8 @@ def prepare_targets(design, Y, fit_intercept):
     dtype = design.dtype
     if design.gram is not None:
         # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
-        kernel_y = weighted.astype(dtype) @ design.X - np.outer(weighted.sum(axis=1), design.x_mean)
+        kernel_y = (design.X.T @ weighted.T.astype(dtype)).T - np.outer(weighted.sum(axis=1),
+                                                                       design.x_mean)
     else:
         kernel_y = rows
     return Targets(np.ascontiguousarray(kernel_y, dtype=dtype), y_mean, yy,
@@ -174,7 +241,16 @@ def prepare_targets(design, Y, fit_intercept):
 
 
 def initial_state(design, targets, coef):
-    """The kernel's states for coef (k, p): rows r = y_c - (X - m) w, or g = q - G w (a new array)."""
+    """The kernel's states for coef (k, p): rows r = y_c - (X - m) w, or g = q - G w (a new array);
+    sparse X: rows (u, c) with u = y_c - X w and c = m . w (the residual is u + c)."""
+    if design.sparse and design.gram is None:
+        state = np.zeros((coef.shape[0], design.n_samples + 1), dtype=design.dtype)
+        state[:, :-1] = targets.y
+        if np.any(coef):
+            state[:, :-1] -= (design.X @ coef.T).T
+            if design.offsets.size:
+                state[:, -1] = coef @ design.offsets
+        return state
     state = targets.y.copy()
     if np.any(coef):
         if design.gram is not None:
@@ -203,8 +279,11 @@ class Moments:
         """Moments of the rows of X, y with raw weights (None: unit)."""
         s = np.ones(X.shape[0]) if weights is None else weights
         y = y.astype(np.float64)
-        sx = X if weights is None else X * weights[:, None].astype(X.dtype)
-        return cls(X.shape[0], float(s.sum()), s @ X, (X.T @ sx).astype(np.float64),
+        if scipy.sparse.issparse(X):
+            xx = sparse_gram(X, weights, np.zeros(X.shape[1]))
+        else:
+            xx = (X.T @ (X if weights is None else X * weights[:, None].astype(X.dtype)))
+        return cls(X.shape[0], float(s.sum()), X.T @ s, xx.astype(np.float64),
                    float(s @ y), X.T @ (s * y), float(s @ (y * y)))
 
     def __add__(self, other):

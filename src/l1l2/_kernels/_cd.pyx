@@ -34,8 +34,9 @@ from cython cimport floating
 from libc.math cimport fabs
 from libc.stdlib cimport qsort
 from libc.string cimport memcpy
-from l1l2._kernels._layout cimport (Dense, Gram, layout_t, catch_up, corr, corr_exact, offset,
-                                    shift, shift_within, state_size)
+from libc.stdint cimport int32_t, int64_t
+from l1l2._kernels._layout cimport (Csc32, Csc64, Dense, Gram, layout_t, catch_up, corr, corr_exact,
+                                    offset, reset_state, shift, shift_within, state_size)
 from l1l2._kernels._gap cimport Unpenalised, dual_gap, dual_point
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
@@ -83,10 +84,9 @@ cdef inline void recompute_residual(const layout_t* X, const floating* vals, con
 
     (In float64 the drift stays far below any tolerance, and the pass would cost as much as a sweep.)
     """
-    cdef Py_ssize_t i, j
+    cdef Py_ssize_t j
     if floating is float:
-        for i in range(state_size(X)):
-            r[i] = y[i]
+        reset_state(X, y, r)
         for j in range(p):
             if w[j] != 0:
                 shift(X, vals, j, w[j], offset(m, j), r)
@@ -328,3 +328,76 @@ def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[:
     return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, yy, w, g,
                colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous, max_iter,
                tol)
+
+
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+
+def cd_csc(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
+           Py_ssize_t n_samples, const floating[:, ::1] y, floating[:, ::1] w, floating[:, ::1] state,
+           const floating[::1] sample_weight, const floating[::1] offsets,
+           const floating[::1] colsq, const floating[:, ::1] l1, const floating[:, ::1] l2,
+           bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
+           const double[::1] scores, const floating[::1] l1_previous, int max_iter,
+           const double[::1] tol):
+    """Run CD on canonical CSC X (data, indices, indptr: int32 or int64) for k targets.
+
+    Row k of state holds u = y_k - X w_k (n entries) and then c = offsets . w_k: the residual is
+    u + c (see _layout.pxd). Other arguments and the return value as in cd_dense.
+    """
+    cdef const floating* vals = &data[0] if data.shape[0] > 0 else NULL
+    cdef const index_t* rows = &indices[0] if indices.shape[0] > 0 else NULL
+    cdef double[::1] unused_yy = np.zeros(0)     # residual mode has the residual itself
+    cdef Csc32 layout32
+    cdef Csc64 layout64
+    if index_t is int32_t:
+        layout32 = Csc32(n=n_samples, indptr=&indptr[0], indices=rows)
+        return run(&layout32, vals, optional(sample_weight), optional(offsets), y, unused_yy, w, state,
+                   colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous,
+                   max_iter, tol)
+    else:
+        layout64 = Csc64(n=n_samples, indptr=&indptr[0], indices=rows)
+        return run(&layout64, vals, optional(sample_weight), optional(offsets), y, unused_yy, w, state,
+                   colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous,
+                   max_iter, tol)
+
+
+def csc_column_stats(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
+                     Py_ssize_t n_samples, const double[::1] sample_weight, bint centre):
+    """(means, colsq, second) of canonical CSC columns, float64: weighted means (zeros if not
+    centre), centred weighted squared norms / n and uncentred ones / n (weights sum to n; empty:
+    unit).
+
+    Two passes over each column's nonzeros, no temporary: sum_i s_i (x_ij - m_j)^2 is the sum over
+    the nonzeros plus m_j^2 times the weight of the zero rows, exact even when |m_j| >> std(x_j).
+    """
+    cdef Py_ssize_t p = indptr.shape[0] - 1, j, k
+    means = np.zeros(p)
+    colsq = np.zeros(p)
+    second = np.zeros(p)
+    cdef double[::1] m = means, cs = colsq, sq = second
+    cdef const double* s = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
+    cdef double s_k, x, total, weight_nonzero, deviation
+    with nogil:
+        for j in range(p):
+            total = weight_nonzero = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                s_k = s[indices[k]] if s != NULL else 1.0
+                x = data[k]
+                total += s_k * x
+                sq[j] += s_k * x * x
+                weight_nonzero += s_k
+            sq[j] /= n_samples
+            if not centre:
+                cs[j] = sq[j]
+                continue
+            m[j] = total / n_samples
+            cs[j] = m[j] * m[j] * (n_samples - weight_nonzero)
+            for k in range(indptr[j], indptr[j + 1]):
+                s_k = s[indices[k]] if s != NULL else 1.0
+                deviation = data[k] - m[j]
+                cs[j] += s_k * deviation * deviation
+            cs[j] /= n_samples
+    return means, colsq, second
