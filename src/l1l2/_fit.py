@@ -25,9 +25,12 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy.sparse matrix/array of shape (n_samples, n_features)
         Design matrix; float32 stays float32 (the fit runs in float32), other numeric input becomes
-        float64. A Fortran-ordered float array is used without a copy.
+        float64. A Fortran-ordered float array is used without a copy. Sparse X is never densified
+        (nor centred: the kernel centres implicitly): a CSC matrix with float values and sorted
+        indices (int32 or int64) is used without a copy; other formats, integer values and unsorted
+        or duplicate indices (summed) cost one converted copy.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
         Response; a 2-D y fits each column independently.
     alpha : float >= 0

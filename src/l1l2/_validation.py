@@ -111,6 +111,10 @@ def check_sparse_X(X):
         X = X.copy()
         X.indptr, X.indices = indptr.astype(np.int64), indices.astype(np.int64)
         indptr, indices = X.indptr, X.indices
+    if not all(a.ndim == 1 and a.flags.c_contiguous for a in (X.data, indices, indptr)):
+        X = X.copy()        # the kernels read plain arrays (a strided view set by hand is not one)
+        X.data, X.indices, X.indptr = (np.ascontiguousarray(a) for a in (X.data, indices, indptr))
+        indptr, indices = X.indptr, X.indices
     if (indptr.ndim != 1 or indptr.shape[0] != n_features + 1 or indptr[0] != 0
             or np.any(indptr[1:] < indptr[:-1]) or indptr[-1] > min(indices.size, X.data.size)):
         raise ValueError("X is not a valid CSC matrix: its indptr is not a non-decreasing array of "

@@ -22,9 +22,9 @@
 # u = y - X w (uncentred product, y the centred target) in r[0:n] and c = m . w in r[n], the residual
 # being r_i = u_i + c. A shift then touches only the column's nonzeros and c. The correlation uses
 # sum_i s_i r_i = 0 (y and the columns are weighted-centred; so is every dual point built from them):
-#   (x_j - m_j) . (s * r) = x_j . (s * r) = sum_nonzeros x_ij s_i u_i + c sum_i s_i x_ij
-#                         = sum_nonzeros x_ij s_i u_i + c n m_j          (sum_i s_i = n).
-# Without an intercept m = 0 and c stays 0.
+#   (x_j - m_j) . (s * r) = x_j . (s * r) = sum over the nonzeros of x_ij s_i (u_i + c),
+# which adds c to each u_i before the products (the shorter sum_nonzeros x_ij s_i u_i + c n m_j
+# would cancel digits when |c| >> |r|). Without an intercept m = 0 and c stays 0.
 #
 # Gram (covariance mode, for n >> p): vals = G = (X - m)' S (X - m), p x p, weights and centring
 # folded in (s and m are unused); the state is g = (X - m)' S r (p entries) and y holds
@@ -92,20 +92,19 @@ cdef inline void reset_state(const layout_t* X, const floating* y, floating* r) 
 
 
 cdef inline double sparse_wdot(const layout_t* X, const floating* vals, const floating* s,
-                               floating m_j, Py_ssize_t j, const floating* r) noexcept nogil:
-    """Csc: sum_nonzeros x_ij s_i u_i + c n m_j (the module comment), accumulated in double."""
+                               Py_ssize_t j, const floating* r) noexcept nogil:
+    """Csc: sum over the nonzeros of x_ij s_i (u_i + c) (the module comment), in double."""
     cdef Py_ssize_t k, i
-    cdef double acc = 0.0
+    cdef double acc = 0.0, c
     if layout_t is Csc32 or layout_t is Csc64:
+        c = r[X.n]
         if s == NULL:
             for k in range(X.indptr[j], X.indptr[j + 1]):
-                acc += <double> vals[k] * r[X.indices[k]]
+                acc += <double> vals[k] * (r[X.indices[k]] + c)
         else:
             for k in range(X.indptr[j], X.indptr[j + 1]):
                 i = X.indices[k]
-                acc += <double> vals[k] * s[i] * r[i]
-        if m_j != 0:
-            acc += <double> r[X.n] * X.n * m_j
+                acc += <double> vals[k] * s[i] * (r[i] + c)
     return acc
 
 
@@ -129,7 +128,7 @@ cdef inline floating corr(const layout_t* X, const floating* vals, const floatin
     if layout_t is Gram:
         return r[j]
     elif layout_t is not Dense:
-        return <floating> sparse_wdot(X, vals, s, m_j, j, r)
+        return <floating> sparse_wdot(X, vals, s, j, r)
     elif s == NULL and m_j == 0:
         return dot(<blas_int> X.n, vals + j * X.ld, r)
     elif floating is float:
@@ -146,7 +145,7 @@ cdef inline double corr_exact(const layout_t* X, const floating* vals, const flo
     elif layout_t is Dense:
         return wdot_exact(X.n, vals + j * X.ld, m_j, s, r)
     else:
-        return sparse_wdot(X, vals, s, m_j, j, r)
+        return sparse_wdot(X, vals, s, j, r)
 
 
 cdef inline void shift(const layout_t* X, const floating* vals, Py_ssize_t j, floating delta,
