@@ -14,8 +14,8 @@ FLOAT_DTYPES = (np.float32, np.float64)
 INDEX_DTYPES = (np.int32, np.int64)
 # BLAS sizes are C ints: a column longer than this cannot be passed to the dense kernel.
 MAX_BLAS_LENGTH = 2**31 - 1
-# Sparse index checks read this many entries at a time, so their temporaries stay small.
-INDEX_BLOCK = 1 << 20
+# Sparse index checks read this many entries at a time, so their temporaries stay small (<= 320 KiB).
+INDEX_BLOCK = 1 << 16
 
 
 def as_float_array(a, name, dtype=None):
@@ -137,7 +137,8 @@ def rows_sorted_and_unique(indptr, indices):
     for start in range(0, indices.size, INDEX_BLOCK):
         stop = min(start + INDEX_BLOCK + 1, indices.size)
         increases = np.diff(indices[start:stop]) > 0
-        first = indptr[(indptr > start) & (indptr < stop)]   # columns starting inside the block
+        # the columns starting inside the block
+        first = indptr[np.searchsorted(indptr, start, "right"):np.searchsorted(indptr, stop, "left")]
         increases[first - start - 1] = True
         if not increases.all():
             return False

@@ -80,12 +80,15 @@ cdef inline double sweep(const layout_t* X, const floating* vals, const floating
 cdef inline void recompute_residual(const layout_t* X, const floating* vals, const floating* m,
                                     const floating* y, const floating* w, floating* r,
                                     Py_ssize_t p) noexcept nogil:
-    """r = y - (X - m) w from scratch before a float32 gap: drops the drift of many in-place shifts.
+    """r = y - (X - m) w from scratch before a gap: drops the drift of many in-place shifts.
 
-    (In float64 the drift stays far below any tolerance, and the pass would cost as much as a sweep.)
+    Needed in float32, and for Csc, whose shifts move u by the uncentred x_j (a column with a large
+    mean drifts sum_i s_i r_i, which the correlation assumes 0, far more than a centred shift). A
+    dense float64 residual drifts far below any tolerance, and the pass would cost a sweep; a Csc
+    pass costs only the nonzeros of the support, less than the gap's own pass.
     """
     cdef Py_ssize_t j
-    if floating is float:
+    if floating is float or layout_t is Csc32 or layout_t is Csc64:
         reset_state(X, y, r)
         for j in range(p):
             if w[j] != 0:
