@@ -275,3 +275,103 @@ def available(table):
     """Adapters of ``table`` whose API imports, and the names of those that do not."""
     found = {name: fit for name, (fit, api) in table.items() if importable(*api)}
     return found, [name for name in table if name not in found]
+
+
+# ------------------------------------------------------------- sparse X
+# Lasso on a scipy.sparse CSC X (run_sparse.py). Each builder returns the solver's public
+# call as a no-argument function returning (coef, intercept, n_iter, converged), so that
+# run_sparse.py can time it and measure its peak memory without the objective computed
+# afterwards. Nothing here centres X, which would densify it: every solver handles the
+# intercept with column offsets instead. Tasks: "fit" (alpha a float) and "path" (alphas a
+# decreasing array; coef (n_alphas, p), intercept (n_alphas,)).
+
+def _l1l2_fit_call(X, y, alpha, tol):
+    import l1l2
+
+    def call():
+        res = l1l2.lasso(X, y, alpha, tol=tol, max_iter=MAX_EPOCHS)
+        return res.coef, res.intercept, int(np.max(res.n_iter)), bool(np.all(res.converged))
+    return call
+
+
+def _l1l2_path_call(X, y, alphas, tol):
+    import l1l2
+
+    def call():
+        res = l1l2.lasso_path(X, y, alphas=alphas, tol=tol, max_iter=MAX_EPOCHS)
+        return res.coefs, res.intercepts, int(np.sum(res.n_iters)), bool(np.all(res.converged))
+    return call
+
+
+def _estimator_fit_call(solver, **params):
+    """One fit of the Lasso estimator of ``solver`` (a PACKAGES key)."""
+    def build(X, y, alpha, tol):
+        cls = _api(solver, 1.0)
+
+        def call():
+            est = cls(alpha=alpha, tol=tol, **params).fit(X, y)
+            return est.coef_, est.intercept_, int(np.max(est.n_iter_)), None
+        return call
+    return build
+
+
+def _estimator_path_call(solver, **params):
+    """The Lasso estimator of ``solver`` refitted with warm_start=True down the grid."""
+    def build(X, y, alphas, tol):
+        cls = _api(solver, 1.0)
+
+        def call():
+            est, coefs, intercepts, n_iter = cls(tol=tol, warm_start=True, **params), [], [], 0
+            for alpha in alphas:
+                est.set_params(alpha=alpha).fit(X, y)
+                coefs.append(est.coef_.copy())
+                intercepts.append(est.intercept_)
+                n_iter += int(np.max(est.n_iter_))
+            return np.array(coefs), np.array(intercepts), n_iter, None
+        return call
+    return build
+
+
+def _celer_path_call(X, y, alphas, tol):
+    """celer_path on the uncentred X, as celer's Lasso.fit calls it for sparse input: y
+    centred, the column means passed as X_offset (with unit X_scale); prune=1 is its
+    estimators' default. The intercepts are recovered from the means."""
+    celer_path = _load("celer", "celer_path")
+
+    def call():
+        X_offset, y_mean = np.asarray(X.mean(axis=0)).ravel(), y.mean()
+        _, coefs, _, n_iters = celer_path(X, y - y_mean, "lasso", alphas=alphas, tol=tol,
+                                          max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS, prune=1,
+                                          X_offset=X_offset, X_scale=np.ones_like(X_offset),
+                                          return_n_iter=True)
+        return coefs.T, y_mean - coefs.T @ X_offset, int(np.sum(n_iters)), None
+    return call
+
+
+# scikit-learn runs with copy_X=False: it never modifies a sparse X (its sparse solver takes
+# the column means instead), and with copy_X=True every fit would copy X first. celer's
+# Lasso has no copy_X and copies X on every fit; skglm copies X when fit_intercept=True.
+# Paths: scikit-learn's and celer's path functions fit no intercept (centring X would
+# densify it), so scikit-learn runs as warm-started Lasso fits and celer as celer_path with
+# X_offset ("celer-warm": its warm-started Lasso, about as fast); skglm as warm-started
+# Lasso fits, as on dense X.
+SPARSE_CALLS = {
+    "fit": {
+        "l1l2": _l1l2_fit_call,
+        "sklearn": _estimator_fit_call("sklearn", precompute=False, copy_X=False, max_iter=MAX_EPOCHS),
+        "celer": _estimator_fit_call("celer", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+        "skglm": _estimator_fit_call("skglm", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+    },
+    "path": {
+        "l1l2": _l1l2_path_call,
+        "sklearn": _estimator_path_call("sklearn", precompute=False, copy_X=False, max_iter=MAX_EPOCHS),
+        "celer": _celer_path_call,
+        "celer-warm": _estimator_path_call("celer", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+        "skglm": _estimator_path_call("skglm", max_iter=MAX_OUTER, max_epochs=MAX_EPOCHS),
+    },
+}
+
+
+def sparse_call(task, solver, X, y, alpha, tol):
+    """The public call of ``solver`` for ``task`` ("fit" or "path") on CSC X, ready to run."""
+    return SPARSE_CALLS[task][solver](X, y, alpha, tol)
