@@ -10,10 +10,18 @@ single fits also with two):
 * path: 50 alphas: l1l2.ridge_path vs one eigendecomposition of the smaller Gram
   vs scikit-learn Ridge fitted 50 times;
 * cv: exact leave-one-out over 50 alphas: l1l2.ridge_cv vs scikit-learn RidgeCV;
-* batch: l1l2.ridge with 500 targets vs 1 target.
+* batch: l1l2.ridge with 500 targets vs 1 target;
+* sparse: scipy.sparse X (CSC, nonnegative tf-idf-like values, problems.text_design), a wide
+  "text" problem (n=20000, p=50000, 0.2% stored) and a tall one (n=100000, p=500, 1%), at
+  alpha0 and alpha0 / 30: l1l2.ridge (solver "auto": the Gram or conjugate gradients) and
+  solver="cg" vs scikit-learn Ridge with solver sparse_cg, lsqr and sag, at its default tol
+  (1e-4) and at tol=1e-10 (sparse_cg, lsqr). Beside the relative objective difference, the
+  coefficients' largest difference from a reference fit (sparse_cg at tol=1e-14, untimed),
+  relative to its largest |coef|.
 
 Every solution is judged by one NumPy objective (adapters.objective with
-l1_ratio=0) against the best any solver reached. The l1l2 Lasso benchmarks are
+l1_ratio=0; for sparse X the same sum from sparse products) against the best any
+solver reached. The l1l2 Lasso benchmarks are
 run.py and run_paths.py.
 """
 import argparse
@@ -32,7 +40,7 @@ from sklearn.linear_model import Ridge, RidgeCV
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adapters import objective  # noqa: E402
-from problems import correlated_design  # noqa: E402
+from problems import correlated_design, text_design  # noqa: E402
 from run import FLOAT_NOISE, environment, fmt, ratio  # noqa: E402
 from run_paths import scenario_meta, write_records  # noqa: E402
 
@@ -51,6 +59,19 @@ QUICK = {
     "small": dict(n=500, p=50),
     "batch": dict(n=1_000, p=50),
 }
+# Sparse problems: CSC float64 from problems.text_design (tf-idf-like document-term values,
+# Zipf-like column frequencies), with the same kind of target as the dense ones.
+SPARSE_PROBLEMS = {
+    "text": dict(n=20_000, p=50_000, density=0.002, seed=24),
+    "tall_sparse": dict(n=100_000, p=500, density=0.01, seed=25),
+}
+SPARSE_QUICK = {
+    "text": dict(n=2_000, p=5_000, density=0.005),
+    "tall_sparse": dict(n=10_000, p=100, density=0.05),
+}
+SPARSE_ALPHA_FACTORS = (1.0, 1.0 / 30)   # fits at alpha0 and alpha0 / 30 (worse conditioned)
+SKLEARN_TIGHT_TOL = 1e-10
+SPARSE_REFERENCE_TOL = 1e-14     # the untimed reference fit of the coefficients
 RHO = 0.5   # feature correlation rho**|i-j|
 SNR = 0.5   # std(signal) / std(noise): noisy enough that leave-one-out picks an inner alpha
 # The single fit is at alpha0 = trace(Xc'Xc) / (n min(n, p)), the mean eigenvalue of the
@@ -73,6 +94,7 @@ SCENARIOS = {
     "path": dict(problems=("tall", "wide"), threads=(1,)),
     "cv": dict(problems=("tall", "small"), threads=(1,)),
     "batch": dict(problems=("batch",), threads=(1,)),
+    "sparse": dict(problems=("text", "tall_sparse"), threads=(1,)),
 }
 
 
@@ -101,6 +123,21 @@ def ridge_problem(name, quick):
     Y = 3.0 + signal + rng.standard_normal((n, k)) / SNR
     alpha0 = float(X.var(axis=0).sum() / min(n, p))
     return X, (Y[:, 0] if k == 1 else Y), alpha0
+
+
+def sparse_ridge_problem(name, quick):
+    """X (CSC), y and alpha0 of sparse problem ``name``; alpha0 as in ridge_problem, from the
+    column variances computed sparsely."""
+    spec = {**SPARSE_PROBLEMS[name], **(SPARSE_QUICK[name] if quick else {})}
+    rng = np.random.default_rng(spec["seed"])
+    n, p = spec["n"], spec["p"]
+    X = text_design(rng, n, p, spec["density"])
+    signal = X @ rng.standard_normal(p)
+    signal = (signal - signal.mean()) / signal.std()
+    y = 3.0 + signal + rng.standard_normal(n) / SNR
+    means = np.asarray(X.mean(axis=0)).ravel()
+    variances = np.asarray(X.multiply(X).mean(axis=0)).ravel() - means**2
+    return X, y, float(variances.sum() / min(n, p))
 
 
 def alpha_grid(alpha0):
@@ -186,6 +223,40 @@ def sklearn_cv(X, y, alphas, store=False):
 def sklearn_cv_call(X, y, alphas):
     est = sklearn_cv(X, y, alphas)
     return est.alpha_ / len(y), est.coef_, est.intercept_
+
+
+# Sparse single fits: each returns (coef, intercept, note), note the route taken.
+def l1l2_sparse_fit(X, y, alpha, solver="auto"):
+    res = l1l2.ridge(X, y, alpha, solver=solver)
+    return res.coef, res.intercept, "gram" if res.n_iter == 1 else f"cg, {res.n_iter} steps"
+
+
+def sklearn_sparse_fit(X, y, alpha, solver, tol=None):
+    est = Ridge(alpha=len(y) * alpha, solver=solver, **({} if tol is None else {"tol": tol}))
+    est.fit(X, y)
+    used = getattr(est, "solver_", solver)       # scikit-learn may fall back to another solver
+    steps = est.n_iter_ if est.n_iter_ is None else int(np.max(est.n_iter_))
+    return est.coef_, est.intercept_, used + ("" if steps is None else f", {steps} iter")
+
+
+SPARSE_SOLVERS = {
+    "l1l2 auto": l1l2_sparse_fit,
+    "l1l2 cg": lambda X, y, alpha: l1l2_sparse_fit(X, y, alpha, "cg"),
+    "sklearn sparse_cg": lambda X, y, alpha: sklearn_sparse_fit(X, y, alpha, "sparse_cg"),
+    f"sklearn sparse_cg {SKLEARN_TIGHT_TOL:g}": lambda X, y, alpha: sklearn_sparse_fit(
+        X, y, alpha, "sparse_cg", SKLEARN_TIGHT_TOL),
+    "sklearn lsqr": lambda X, y, alpha: sklearn_sparse_fit(X, y, alpha, "lsqr"),
+    f"sklearn lsqr {SKLEARN_TIGHT_TOL:g}": lambda X, y, alpha: sklearn_sparse_fit(
+        X, y, alpha, "lsqr", SKLEARN_TIGHT_TOL),
+    "sklearn sag": lambda X, y, alpha: sklearn_sparse_fit(X, y, alpha, "sag"),
+}
+
+
+def sparse_objective(X, y, coef, intercept, alpha):
+    """(1/2n)||y - Xw - b||^2 + (alpha/2)||w||^2 for sparse X (float64 sums)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    residual = y - X @ coef - float(intercept)
+    return float(residual @ residual / (2 * len(y)) + 0.5 * alpha * coef @ coef)
 
 
 # ---------------------------------------------------------------- measuring
@@ -385,7 +456,43 @@ def run_batch(args):
     return rows + ratios
 
 
-RUNNERS = {"single": run_single, "path": run_path, "cv": run_cv, "batch": run_batch}
+def run_sparse(args):
+    records = []
+    for problem in SCENARIOS["sparse"]["problems"]:
+        X, y, alpha0 = sparse_ridge_problem(problem, args.quick)
+        for factor in SPARSE_ALPHA_FACTORS:
+            alpha = alpha0 * factor
+            meta = scenario_meta("sparse", "ridge", X, 1, problem=problem, alpha=alpha,
+                                 density=X.nnz / (X.shape[0] * X.shape[1]))
+            with threadpool_limits(limits=1):
+                measured = run_calls({s: (lambda f=f: f(X, y, alpha)) for s, f in SPARSE_SOLVERS.items()},
+                                     args.repeats)
+            objectives = {name: sparse_objective(X, y, *m["output"][:2], alpha)
+                          for name, m in measured.items()}
+            best = min(objectives.values())
+            # Untimed: the coefficients' reference, scikit-learn's sparse_cg at a tolerance far
+            # below the timed runs' (the objective cannot rank fits that agree to rounding).
+            reference = sklearn_sparse_fit(X, y, alpha, "sparse_cg", SPARSE_REFERENCE_TOL)[0]
+            rows = []
+            for name, m in measured.items():
+                coef, _, note = m["output"]
+                rows.append(dict(meta, record="result", solver=name, time=m["time"], times=m["times"],
+                                 other_load=m["other_load"], note=note,
+                                 max_rel_diff=(objectives[name] - best) / abs(best),
+                                 coef_rel_diff=float(np.max(np.abs(coef - reference))
+                                                     / np.max(np.abs(reference)))))
+            l1 = row_of(rows, "l1l2 auto")
+            at = "alpha0" if factor == 1 else f"alpha0/{1 / factor:.0f}"
+            ratios = [ratio_record(meta, f"{r['solver']} / l1l2 @{at}", r, l1) for r in rows
+                      if r["solver"].startswith("sklearn")]
+            print_sparse_rows(rows, f"alpha = {at} = {alpha:.4g} "
+                                    f"(sklearn alpha={len(y) * alpha:.4g}), 1 thread")
+            print_ratios(ratios)
+            records += rows + ratios
+    return records
+
+
+RUNNERS = {"single": run_single, "path": run_path, "cv": run_cv, "batch": run_batch, "sparse": run_sparse}
 
 
 # ---------------------------------------------------------------- reporting
@@ -402,6 +509,17 @@ def print_rows(rows, what):
     for r in rows:
         print(f"{r['solver']:<13}{r['threads']:>8}{r.get('n_targets', 1):>8}{r['time']:>11.4f}"
               f"{len(r['times']):>5}{r['max_rel_diff']:>14.1e}{fmt(r['other_load'], '.2f'):>12}")
+
+
+def print_sparse_rows(rows, what):
+    r0 = rows[0]
+    print(f"\n== sparse / {r0['problem']} (n={r0['n']}, p={r0['p']}, density {r0['density']:.2%}, "
+          f"{what}, load {r0['load']})")
+    print(f"{'solver':<26}{'median s':>10}{'runs':>5}{'rel obj diff':>14}{'coef diff':>11}"
+          f"{'other load':>12}  route")
+    for r in rows:
+        print(f"{r['solver']:<26}{r['time']:>10.4f}{len(r['times']):>5}{r['max_rel_diff']:>14.1e}"
+              f"{r['coef_rel_diff']:>11.1e}{fmt(r['other_load'], '.2f'):>12}  {r['note']}")
 
 
 def print_cv(rows):
@@ -421,20 +539,20 @@ def verdict(r):
 
 def print_ratios(ratios):
     for r in ratios:
-        print(f"  {r['ratio_name']:<24}{r['threads']:>3} thr {fmt(r['value'], '.2f'):>8}   {verdict(r)}")
+        print(f"  {r['ratio_name']:<34}{r['threads']:>3} thr {fmt(r['value'], '.2f'):>8}   {verdict(r)}")
 
 
 def print_summary(records):
     print(f"\n== summary (threads = BLAS/OpenMP threads; other load = cores kept busy by other "
           f"processes during the runs, timings with other load > 0.1 are suspect; relative "
           f"objective differences below ~{FLOAT_NOISE:.0e} are rounding)")
-    print(f"{'scenario':<9}{'problem':<7}{'n x p':>13}{'thr':>4}  {'ratio':<24}{'value':>8}  "
+    print(f"{'scenario':<9}{'problem':<12}{'n x p':>13}{'thr':>4}  {'ratio':<44}{'value':>8}  "
           f"{'time num / den (s)':<22}{'target':<8}{'':<7}{'other load':>10}")
     for r in (r for r in records if r["record"] == "ratio"):
         times = f"{r['numerator']:.4f} / {r['denominator']:.4f}"
         met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
-        print(f"{r['scenario']:<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
-              f"{r['ratio_name']:<24}{fmt(r['value'], '.2f'):>8}  {times:<22}{r['target'] or '':<8}{met:<7}"
+        print(f"{r['scenario']:<9}{r['problem']:<12}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
+              f"{r['ratio_name']:<44}{fmt(r['value'], '.2f'):>8}  {times:<22}{r['target'] or '':<8}{met:<7}"
               f"{fmt(r['other_load'], '.2f'):>10}")
     for r in (r for r in records if r["record"] == "cv"):
         print(f"{'cv':<9}{r['problem']:<7}{r['n']:>7}x{r['p']:<5}{r['threads']:>4}  "
