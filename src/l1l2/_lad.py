@@ -1,13 +1,21 @@
-"""lad and quantile (and their paths): IRLS, then simplex pivots to the exact LP optimum, certified.
+"""lad and quantile (and their paths): a start (IRLS or an interior point method), then simplex
+pivots to the exact LP optimum, certified.
 
-The LP, its rows and the two kernels are described in _kernels/_irls.pyx. This module
-- picks the rows the simplex sees: all of them, or for large n those nearest the IRLS fit, the others
-  held on their side and checked afterwards (those that cross join);
+The LP, its rows and the kernels are described in _kernels/_irls.pyx. This module
+- picks the start: the interior point method on all rows when a Gram matrix of them is cheap next to
+  the simplex's work (sparse X with short rows, or n not far above the number of coefficients), or
+  else IRLS, on a subsample for large n;
+- picks the rows the simplex sees: all of them, or for large n those nearest the start's fit, the
+  others held on their side and checked afterwards (those that cross join);
 - with more penalised features than samples, picks the columns: a working set grown by the dual
   constraints of the others;
 - handles what the kernel hands back: too few rows (more), a stall on a degenerate vertex (its ties
   settled by a small LP, or a restart from HiGHS's vertex of the same rows);
 - certifies the result with a dual point of the whole problem, computed here, and finds alpha_max.
+
+Sparse X (canonical CSC from _validation) is never densified: products with X and X' are sparse
+ones, the start reads one CSR copy of X (made once per fit, rows of which also feed the simplex),
+and only the rows the simplex sees (a band of a few rows per coefficient) become dense.
 """
 import time
 from functools import cached_property
@@ -17,10 +25,11 @@ from typing import NamedTuple
 import numpy as np
 import scipy.linalg
 import scipy.optimize
+import scipy.sparse
 
 from l1l2 import _validation as v
 from l1l2._grid import default_alphas
-from l1l2._kernels._irls import Outcome, irls, simplex
+from l1l2._kernels._irls import Outcome, Start, simplex, start_csr, start_dense
 from l1l2._parallel import parallel_map
 from l1l2._path import report
 from l1l2._results import FitResult, PathResult
@@ -30,6 +39,16 @@ IRLS_MAX_ITER = 40
 IRLS_EPS = 1e-5         # IRLS hands over once its smoothing is this small relative to the start
 IRLS_STALL = 1e-4       # and a step changes the objective by at most this relative (on a
 SUBSAMPLE_STALL = 1e-6  # subsample, this)
+# IRLS leaves the simplex some pa pivots of about pa^2 each (and refactorisations of pa^3 every
+# 50); the interior point method ends so close to the optimum that a few remain, for about twice
+# IRLS's steps, each a Gram matrix of the rows. So it starts, on all rows, when such a Gram matrix
+# costs at most INTERIOR_GRAM pa^3 (times pa / INTERIOR_LARGE beyond that many coefficients):
+# dense X with n up to about 50 pa, sparse X with short rows. (Measured: dense n = 20000,
+# pa = 401 takes the same time either way.)
+INTERIOR_GRAM = 25
+INTERIOR_LARGE = 250
+INTERIOR_TOL = 1e-9     # it hands over at this complementarity gap relative to the objective
+INTERIOR_MAX_ITER = 100
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
 ROUNDING = 1e-13        # a gap below this times the mean |y| is rounding: converged, whatever tol
 EQUALITY_TOL = 1e-9     # a column's dual equality holds if |e_j| <= this * |z_j| |d| (c-weighted)
@@ -38,7 +57,8 @@ ALL_ROWS_CELLS = 10**5  # the simplex sees every row while they hold this many e
 ROWS_PER_COEF = 10      # it starts from this many rows per coefficient (at least MIN_ROWS), the
 MIN_ROWS = 500          # rest held on their sides; from an exact solution at a nearby alpha,
 WARM_ROWS_PER_COEF = 4  # from this many
-BAND = 2.0              # ... and at least BAND n sqrt(pa / m) rows after IRLS on a subsample of m
+BAND = 2.0              # ... and at least BAND n sqrt(pa / m) rows after IRLS on a subsample of m;
+                        # after the interior point method, as from a nearby alpha
 SUBSAMPLE_SEED = 0      # IRLS on a subsample for large n: a fixed seed keeps fits reproducible
 
 
@@ -69,7 +89,8 @@ def quantile_loss(q):
 @dataclass(frozen=True)
 class Problem:
     """What every target and alpha of a fit share: X as given, weights, the loss."""
-    X: np.ndarray              # (n, p) float32/float64, any memory layout
+    X: object                  # (n, p) float32/float64: an array in any memory layout, or CSC
+                               # scipy.sparse (canonical, as _validation returns it)
     c: np.ndarray              # (n,) float64 weights s_i / n (sum 1)
     loss: Loss
     fit_intercept: bool
@@ -78,25 +99,61 @@ class Problem:
     def n_coef(self):
         return self.X.shape[1] + self.fit_intercept
 
+    @property
+    def is_sparse(self):
+        return scipy.sparse.issparse(self.X)
+
+    @cached_property
+    def gram_cost(self):
+        """Multiply-adds of one weighted Gram matrix Z' V Z of all rows (sum of nnz(z_i)^2 / 2)."""
+        pa = self.n_coef
+        if not self.is_sparse:
+            return self.X.shape[0] * pa * pa / 2
+        lengths = np.diff(self.csr.indptr).astype(np.float64) + self.fit_intercept
+        return float(lengths @ lengths) / 2 + self.X.shape[0]
+
+    @cached_property
+    def csr(self):
+        """Sparse X as CSR (one copy, made on first use): its rows for IRLS and the simplex."""
+        return self.X.tocsr()
+
     def predict(self, beta):
         """Z beta for beta (pa,) (the intercept last), in float64."""
         w = beta[:self.X.shape[1]]
-        out = np.concatenate([block @ w for block in self._blocks()]) if self.X.dtype != w.dtype \
-            else self.X @ w
+        # (scipy's sparse products compute in float64 for float32 X: a copy of its values only)
+        out = np.concatenate([block @ w for block in self._blocks()]) \
+            if self.X.dtype != w.dtype and not self.is_sparse else self.X @ w
         return out + beta[-1] if self.fit_intercept else out
 
     def rows(self, index, cols):
         """Z[index][:, cols] as a C-ordered float64 array."""
-        Z = np.empty((len(index), len(cols)))
+        Z = np.zeros((len(index), len(cols)))
         features = cols[cols < self.X.shape[1]]
-        Z[:, :len(features)] = self.X[np.ix_(index, features)]
+        if self.is_sparse:
+            # the selected rows' entries, each put in its column's place among features (if there)
+            sub = self.csr[index]
+            place = np.full(self.X.shape[1], -1, dtype=np.intp)
+            place[features] = np.arange(len(features))
+            row_of = np.repeat(np.arange(len(index)), np.diff(sub.indptr))
+            column = place[sub.indices[:len(row_of)]]
+            kept = column >= 0
+            Z[row_of[kept], column[kept]] = sub.data[:len(row_of)][kept]
+        else:
+            Z[:, :len(features)] = self.X[np.ix_(index, features)]
         if len(features) < len(cols):
             Z[:, -1] = 1.0
         return Z
 
+    def rows_sparse(self, index):
+        """Z[index] (every column) as a scipy.sparse CSR matrix: for HiGHS, which takes it as it is."""
+        sub = self.csr[index] if self.is_sparse else scipy.sparse.csr_array(self.X[index])
+        if self.fit_intercept:
+            sub = scipy.sparse.hstack([sub, np.ones((len(index), 1))], format="csr")
+        return scipy.sparse.csr_array(sub, dtype=np.float64)
+
     def transpose_times(self, weights):
         """Z' weights (pa,), in float64."""
-        if self.X.dtype == weights.dtype:
+        if self.X.dtype == weights.dtype or self.is_sparse:
             out = self.X.T @ weights
         else:
             out, start = np.zeros(self.X.shape[1]), 0
@@ -116,7 +173,10 @@ class Problem:
         """(pa,) sqrt(sum_i c_i z_ij^2): how far a coefficient moves the residuals (1 for the
         intercept). Computed once per X (frozen dataclass: cached_property writes __dict__)."""
         X = self.X
-        scale = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.c.astype(X.dtype))).astype(np.float64)
+        if self.is_sparse:
+            scale = np.sqrt(X.power(2).T @ self.c)
+        else:
+            scale = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.c.astype(X.dtype))).astype(np.float64)
         return np.append(scale, 1.0)[:self.n_coef]
 
     def null_objective(self, y):
@@ -211,12 +271,12 @@ class TargetFit(NamedTuple):
     objective: float
     dual_gap: float
     relative_gap: float     # dual_gap / the objective of the best constant: what tol is compared with
-    n_iter: int             # IRLS steps plus simplex pivots
+    n_iter: int             # steps of the start plus simplex pivots
     converged: bool
 
 
 class Solver:
-    """One target: IRLS to get close, the simplex to finish; warm-startable along a path."""
+    """One target: a start to get close, the simplex to finish; warm-startable along a path."""
 
     def __init__(self, problem, y, coef_init=None):
         self.problem, self.y = problem, np.ascontiguousarray(y, dtype=np.float64)
@@ -226,33 +286,42 @@ class Solver:
         self.keep = np.ones(problem.n_coef, dtype=bool)
         self.scale = max(problem.null_objective(self.y), np.finfo(float).tiny)   # tol is relative to it
         self.rounding = ROUNDING * (problem.c @ np.abs(self.y))
-        self.band = 0           # rows the simplex should start from at least (set by _irls)
+        self.band = 0           # rows the simplex should start from at least (set by _start)
+        self.close = False      # whether beta is (nearly) optimal for all rows (set by _start)
 
-    def fit(self, l, tol, max_iter, *, start_with_irls=True):
-        """Solve at penalty weights l (p,); from the current beta, by IRLS first if asked."""
+    def fit(self, l, tol, max_iter, *, from_scratch=True):
+        """Solve at penalty weights l (p,); from the current beta, after a start if from_scratch."""
         P = self.problem
         n_iter = 0
-        if start_with_irls and np.count_nonzero(l) > P.X.shape[0]:
-            self._start_wide(l)      # the simplex on a working set of columns needs no IRLS
-        elif start_with_irls:
-            n_iter = self._irls(l, max_iter)
+        self.close = not from_scratch
+        if from_scratch and np.count_nonzero(l) > P.X.shape[0]:
+            self._start_wide(l)      # the simplex on a working set of columns needs no start
+        elif from_scratch:
+            n_iter = self._start(l, max_iter)
         outcome, n_pivots, r, d, t = self._finish(
-            l, max_iter, ROWS_PER_COEF if start_with_irls else WARM_ROWS_PER_COEF)
+            l, max_iter, WARM_ROWS_PER_COEF if self.close else ROWS_PER_COEF)
         objective, gap = self._certify(l, r, d, t)
         # a gap at the rounding level of y counts as zero (it is all a constant y can have)
         converged = outcome == Outcome.OPTIMAL and gap <= tol * self.scale + self.rounding
         return TargetFit(self.beta[:len(l)].copy(), float(self.beta[-1]) if P.fit_intercept else 0.0,
                          float(objective), gap, gap / self.scale, n_iter + n_pivots, converged)
 
-    def _irls(self, l, max_iter):
-        """IRLS from the current beta, on all rows or, for large n, on a random subsample of about
-        sqrt(pa) n^(2/3) rows (Portnoy and Koenker): it only has to get close. Returns its steps."""
+    def _start(self, l, max_iter):
+        """From the current beta towards the optimum: the interior point method on all rows if
+        their Gram matrix is cheap (see INTERIOR_GRAM), else IRLS, on all rows or, for large n, on
+        a random subsample of about sqrt(pa) n^(2/3) rows (Portnoy and Koenker): it only has to
+        get close. Returns its steps."""
         P, y = self.problem, self.y
         X, c = P.X, P.c
-        n = X.shape[0]
-        m = int(np.sqrt(P.n_coef) * n ** (2 / 3))
+        n, pa = X.shape[0], P.n_coef
+        m = int(np.sqrt(pa) * n ** (2 / 3))
         self.band, stall = 0, IRLS_STALL
-        if n > 2 * m and m >= MIN_ROWS:
+        self.close = P.gram_cost <= INTERIOR_GRAM * max(1.0, pa / INTERIOR_LARGE) * float(pa) ** 3
+        method, tol, steps = (Start.INTERIOR, INTERIOR_TOL, INTERIOR_MAX_ITER) if self.close \
+            else (Start.IRLS, IRLS_EPS, IRLS_MAX_ITER)
+        if P.is_sparse:
+            X = P.csr
+        if n > 2 * m and m >= MIN_ROWS and not self.close:
             rows = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(n, m, replace=False))
             X, y, c = X[rows], y[rows], c[rows]
             c = c / c.sum() if c.sum() > 0 else np.full(m, 1.0 / m)
@@ -260,8 +329,10 @@ class Solver:
             # lie close enough to the fit that they may be on the wrong side
             self.band = int(BAND * n * np.sqrt(P.n_coef / m))
             stall = SUBSAMPLE_STALL           # IRLS is cheap here, and the band rests on it
-        n_iter, dependent = irls(X, y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta,
-                                 min(max_iter, IRLS_MAX_ITER), IRLS_EPS, stall)
+        options = (y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta, method,
+                   min(max_iter, steps), tol, stall)
+        n_iter, dependent = start_csr(X.data, X.indices, X.indptr, X.shape[1], *options) \
+            if P.is_sparse else start_dense(X, *options)
         # unpenalised columns the others span: their coefficients stay 0, the fit is the same
         self.keep = ~dependent
         self.beta[dependent] = 0.0
@@ -439,9 +510,12 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
         Design matrix, read as it is (any memory layout, float32 or float64; the fit itself runs in
-        float64 and the coefficients are float64).
+        float64 and the coefficients are float64). Sparse X (any format; CSC is used as given,
+        others are converted once) is never densified: its cost is proportional to its nonzeros,
+        plus one CSR copy of X and dense copies of the few rows the simplex sees. The intercept
+        is an implicit column of ones; X is not centred.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
         Response; a 2-D y fits each column independently.
     alpha : float >= 0
@@ -452,9 +526,10 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
         A fit counts as converged when its duality gap is at most ``tol`` times the objective of
         the best constant fit. The simplex finish is exact, so the gap is normally at rounding level.
     max_iter : int >= 1
-        Cap on the simplex pivots (and on the IRLS steps before them, at most 40).
+        Cap on the simplex pivots (and on the steps of the start before them: at most 40 of
+        IRLS, 100 of the interior point method).
     coef_init : array-like of shape (n_features,) or (n_targets, n_features), optional
-        Start of the IRLS iterations.
+        Start of the iterations.
     threads : int or None
         For a 2-D y, targets are split over this many threads (None or -1: all cores).
 
@@ -475,12 +550,14 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
 
     Notes
     -----
-    IRLS (iteratively reweighted least squares with a shrinking smoothing, the penalty by its local
-    quadratic approximation) gets close; simplex pivots in the style of Barrodale and Roberts then
-    move to an optimal vertex of the LP, which a feasible dual point certifies. For n_samples above
-    20000 the pivots see only the rows with the smallest IRLS residuals; the others are held on
-    their side and checked afterwards (Portnoy and Koenker). LAD solutions need not be unique; the
-    objective is optimal.
+    A start gets close: an interior point method (Frisch-Newton) when a weighted Gram matrix of all
+    rows is cheap next to the simplex's work (sparse X, or n_samples up to about 50 times the
+    number of coefficients), else IRLS (iteratively reweighted least squares with a shrinking
+    smoothing, the penalty by its local quadratic approximation). Simplex pivots in the style of
+    Barrodale and Roberts then move to an optimal vertex of the LP, which a feasible dual point
+    certifies. For large n_samples the pivots see only the rows with the smallest residuals; the
+    others are held on their side and checked afterwards (Portnoy and Koenker). LAD solutions need
+    not be unique; the objective is optimal.
 
     References
     ----------
@@ -524,7 +601,7 @@ def quantile(X, y, q=0.5, *, alpha=0.0, fit_intercept=True, sample_weight=None, 
 def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol, max_iter,
          coef_init, threads):
     """Validate, fit each target (in threads), warn once, return a FitResult."""
-    X, y = v.check_Xy(X, y, accept_sparse=False)
+    X, y = v.check_Xy(X, y, accept_sparse=True)
     n_samples, n_features = X.shape
     alpha = v.check_alpha(alpha)
     problem = make_problem(X, loss, v.check_flag(fit_intercept, "fit_intercept"),
@@ -624,7 +701,7 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
                                    alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                    sample_weight=sample_weight, positive=False,
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                                   precompute="auto", verbose=verbose, accept_sparse=False)
+                                   precompute="auto", verbose=verbose, accept_sparse=True)
     problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
     factors = options.penalty_factor
     solver = Solver(problem, options.y)
@@ -641,7 +718,7 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
         # (alpha_max carries rounding). The start (all penalised coefficients 0) is the answer
         # there, and the simplex keeps it when asked a hair above.
         at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
-        fits.append(solver.fit(at * factors, options.tol, options.max_iter, start_with_irls=False))
+        fits.append(solver.fit(at * factors, options.tol, options.max_iter, from_scratch=False))
         report(options, alpha, fits[-1], time.perf_counter() - started, steps="steps")
     warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits],
                           options.tol, options.max_iter, stacklevel=3, what="alphas",
@@ -661,7 +738,8 @@ def start_unpenalised(solver, factors, options):
         if P.fit_intercept:
             solver.beta[-1] = weighted_quantile(solver.y, P.c, P.loss.q)
         return
-    sub = Solver(Problem(np.asfortranarray(P.X[:, free]), P.c, P.loss, P.fit_intercept), solver.y)
+    columns = P.X[:, free] if P.is_sparse else np.asfortranarray(P.X[:, free])
+    sub = Solver(Problem(columns, P.c, P.loss, P.fit_intercept), solver.y)
     sub.fit(np.zeros(free.size), options.tol, options.max_iter)
     solver.beta[:] = 0.0
     solver.beta[free] = sub.beta[:free.size]
@@ -688,12 +766,14 @@ def alpha_max(solver, factors):
     if ties.size == 0:
         return float(np.max(np.abs(h[penalised]) / factors[penalised]))
     free = np.flatnonzero(np.append(factors == 0, True)[:P.n_coef] & solver.keep)
-    Zt = P.rows(ties, np.arange(P.n_coef)) * P.c[ties, None]            # (ties, pa): c_i z_i
-    f = factors[penalised]
+    # (ties, pa): c_i z_i, sparse (ties may be many: y with repeated values)
+    Zt = P.rows_sparse(ties).multiply(P.c[ties, None]).tocsc()
+    f = factors[penalised][:, None]
     # variables (d_ties, bound); minimise the bound
-    A_ub = np.block([[Zt[:, penalised].T, -f[:, None]], [-Zt[:, penalised].T, -f[:, None]]])
+    A_ub = scipy.sparse.bmat([[Zt[:, penalised].T, -f], [-Zt[:, penalised].T, -f]], format="csr")
     b_ub = np.concatenate([-h[penalised], h[penalised]])
-    A_eq = np.hstack([Zt[:, free].T, np.zeros((free.size, 1))]) if free.size else None
+    A_eq = scipy.sparse.hstack([Zt[:, free].T, np.zeros((free.size, 1))], format="csr") \
+        if free.size else None
     result = scipy.optimize.linprog(
         np.append(np.zeros(ties.size), 1.0), A_ub=A_ub, b_ub=b_ub, A_eq=A_eq,
         b_eq=-h[free] if free.size else None,
