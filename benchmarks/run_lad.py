@@ -20,7 +20,6 @@ comes from HiGHS (scipy.optimize.linprog) on the dual LP. BLAS/OpenMP pinned to 
 """
 import argparse
 import sys
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -34,10 +33,11 @@ import l1l2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adapters import importable  # noqa: E402
+from measure import timed, traced_peak  # noqa: E402
 from problems import correlated_design  # noqa: E402
 from run import FLOAT_NOISE, environment, fmt, ratio  # noqa: E402
 from run_paths import scenario_meta, write_records  # noqa: E402
-from run_ridge import SLOW, ratio_record, timed  # noqa: E402
+from run_ridge import SLOW, ratio_record  # noqa: E402
 
 # The data: y = OFFSET + X w + t(T_DF) noise, w ~ N(0, I); OUTLIER_SCALE * N(0, 1) added to a
 # random OUTLIER_FRACTION of y.
@@ -256,16 +256,6 @@ def other_load(runs):
     return None if None in others else sum(others) / sum(r[0] for r in runs)
 
 
-def peak_memory(call):
-    """Peak bytes allocated (tracemalloc: NumPy and Python allocations) during an untimed call."""
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def rel_gaps(objectives):
     """name -> (obj - best) / |best| per fit, best the minimum over all names per fit."""
     best = np.min(list(objectives.values()), axis=0)
@@ -359,7 +349,7 @@ def run_fit_case(key, args):
             calls["ls"] = lambda: least_squares(X, y)
         with threadpool_limits(limits=1):
             measured = run_timed(calls, args.repeats)
-            peak = peak_memory(calls["l1l2"])
+            peak = traced_peak(calls["l1l2"])
         rows = []
         for s, m in measured.items():
             coef, intercept, extra = m["output"]
@@ -407,7 +397,7 @@ def run_path_case(key, args):
                              alpha_max=float(alphas[0]), alpha_min=float(alphas[-1]),
                              sklearn_alphas=subset.tolist(), x_nbytes=X.nbytes)
         measured = run_timed({"l1l2": lambda: l1l2_path(X, y, alphas)}, args.repeats)["l1l2"]
-        peak = peak_memory(lambda: l1l2_path(X, y, alphas))
+        peak = traced_peak(lambda: l1l2_path(X, y, alphas))
         lp_runs = [timed(lambda a=a: highs_fit(X, y, None, a)) for a in alphas]
         sk_runs = {i: timed(lambda a=alphas[i]: sklearn_fit(X, y, None, a)) for i in subset}
     coefs, intercepts, extra = measured["output"]

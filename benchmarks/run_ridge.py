@@ -25,11 +25,9 @@ solver reached. The l1l2 Lasso benchmarks are
 run.py and run_paths.py.
 """
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
-from time import perf_counter, process_time
 
 import numpy as np
 import scipy.linalg
@@ -40,6 +38,7 @@ from sklearn.linear_model import Ridge, RidgeCV
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adapters import objective  # noqa: E402
+from measure import timed  # noqa: E402
 from problems import correlated_design, text_design  # noqa: E402
 from run import FLOAT_NOISE, environment, fmt, ratio  # noqa: E402
 from run_paths import scenario_meta, write_records  # noqa: E402
@@ -260,30 +259,6 @@ def sparse_objective(X, y, coef, intercept, alpha):
 
 
 # ---------------------------------------------------------------- measuring
-def busy_cpu_seconds():
-    """CPU seconds the whole machine has been busy (all cores, /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as fh:
-            fields = [int(x) for x in fh.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]          # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def timed(call):
-    """(wall seconds, output, CPU seconds other processes used meanwhile or None).
-
-    Another process busy during a run slows it (2 cores: a two-thread run loses half its
-    cores), so every run records the others' CPU use: machine-wide busy time from
-    /proc/stat minus this process's own CPU time (10 ms resolution)."""
-    busy, own, start = busy_cpu_seconds(), process_time(), perf_counter()
-    out = call()
-    wall, own = perf_counter() - start, process_time() - own
-    busy = None if busy is None else busy_cpu_seconds() - busy
-    return wall, out, None if busy is None else max(busy - own, 0.0)
-
-
 def run_calls(calls, repeats):
     """Median times of repeated calls (name -> no-argument callable), interleaved in rounds
     so that a transient load spreads over all of them. Each call's first run is a warm-up

@@ -25,16 +25,16 @@ import ctypes  # noqa: E402
 import ctypes.util  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
-import tracemalloc  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
-from time import perf_counter, process_time  # noqa: E402
+from time import perf_counter  # noqa: E402
 
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adapters import SPARSE_CALLS, objective, sparse_call  # noqa: E402
+from measure import timed, traced_peak  # noqa: E402
 from problems import (SPARSE_PROBLEMS, alpha_grid, alpha_max_sparse, get_sparse_problem,  # noqa: E402
                       sparse_target, text_design)
 from run import REFERENCE_TOL, TARGET, environment, fmt, ratio  # noqa: E402
@@ -83,32 +83,19 @@ def parse_args():
 
 
 # ---------------------------------------------------------------- measuring
-def busy_cpu_seconds():
-    """CPU seconds the whole machine has been busy (all cores, /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as fh:
-            fields = [int(x) for x in fh.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")   # minus idle, iowait
-
-
 def run_once(task, solver, X, y, alpha, tol):
     """One timed public call, scored by adapters.objective (one objective per alpha).
 
     other_cpu: CPU seconds other processes used meanwhile (machine-wide busy time minus
     this process's), so a run slowed by other work on the machine can be spotted.
     """
-    call = sparse_call(task, solver, X, y, alpha, tol)
-    busy, own, start = busy_cpu_seconds(), process_time(), perf_counter()
-    coef, intercept, n_iter, converged = call()
-    elapsed, own = perf_counter() - start, process_time() - own
-    busy = None if busy is None else busy_cpu_seconds() - busy
+    elapsed, (coef, intercept, n_iter, converged), other_cpu = timed(
+        sparse_call(task, solver, X, y, alpha, tol))
     coef = np.asarray(coef, dtype=float)
     obj = objective(X, y, coef, np.asarray(intercept, dtype=float), alpha, 1.0)
     return dict(solver=solver, tol=tol, time=elapsed, n_iter=n_iter, converged=converged,
                 objective=np.atleast_1d(obj), nnz=int(np.count_nonzero(np.atleast_2d(coef), axis=1).max()),
-                other_cpu=None if busy is None else max(busy - own, 0.0))
+                other_cpu=other_cpu)
 
 
 def error_text(exc):
@@ -143,17 +130,6 @@ def rss_peak(call):
         return None
     call()
     return (_proc_status_kib("VmHWM") - before) * 1024
-
-
-def traced_peak(call):
-    """Peak bytes allocated through Python's allocators (NumPy arrays included) during
-    call(), by tracemalloc; misses C malloc and numba allocations."""
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def x_storage(X):

@@ -314,3 +314,19 @@ def test_interior_point_start_holds_spanned_columns_at_zero(rng):
     assert beta[6] == beta[7] == 0.0
     res = l1l2.lad(X, y)
     assert_optimal(res, X.toarray(), y, 0.0, None)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+@pytest.mark.parametrize("q", LOSSES, ids=LOSS_IDS)
+def test_dense_fits_through_the_interior_point_start_are_optimal(q, alpha, monkeypatch):
+    """Dense X takes the interior point start only above INTERIOR_DENSE coefficients: lowered to
+    0 here, small dense fits go through it and must still reach the LP optimum, with and without
+    an intercept, weights and a free feature."""
+    monkeypatch.setattr(_lad, "INTERIOR_DENSE", 0)
+    rng = np.random.default_rng([71, 0 if q is None else int(100 * q)])
+    X = rng.standard_normal((120, 6))
+    y = X @ [1.0, -2.0, 0.0, 0.5, 0.0, 3.0] + 1.0 + rng.standard_t(3, 120)
+    weights = rng.uniform(0.1, 2.0, 120)
+    for options in ({}, {"fit_intercept": False}, {"sample_weight": weights},
+                    {"penalty_factor": np.array([0.0, 1, 1, 1, 1, 1])}):
+        assert_optimal(fit(q, X, y, alpha=alpha, **options), X, y, alpha, q, **options)

@@ -43,10 +43,12 @@ SUBSAMPLE_STALL = 1e-6  # subsample, this)
 # 50); the interior point method ends so close to the optimum that a few remain, for about twice
 # IRLS's steps, each a Gram matrix of the rows. So it starts, on all rows, when such a Gram matrix
 # costs at most INTERIOR_GRAM pa^3 (times pa / INTERIOR_LARGE beyond that many coefficients):
-# dense X with n up to about 50 pa, sparse X with short rows. (Measured: dense n = 20000,
-# pa = 401 takes the same time either way.)
+# sparse X with short rows (5000 x 300 at 2%: 0.03 s against IRLS's 0.34 s), and dense X only from
+# INTERIOR_DENSE coefficients (below, IRLS was as fast or faster: n = 1000..20000, p = 20..400; at
+# n = 100000, p = 1000 the interior point start took 66 s where IRLS's ran out of pivots at 282 s).
 INTERIOR_GRAM = 25
 INTERIOR_LARGE = 250
+INTERIOR_DENSE = 500
 INTERIOR_TOL = 1e-9     # it hands over at this complementarity gap relative to the objective
 INTERIOR_MAX_ITER = 100
 DUAL_TOL = 1e-9         # a basic d this far outside its bounds still counts as inside (rounding)
@@ -316,7 +318,8 @@ class Solver:
         n, pa = X.shape[0], P.n_coef
         m = int(np.sqrt(pa) * n ** (2 / 3))
         self.band, stall = 0, IRLS_STALL
-        self.close = P.gram_cost <= INTERIOR_GRAM * max(1.0, pa / INTERIOR_LARGE) * float(pa) ** 3
+        self.close = ((P.is_sparse or pa > INTERIOR_DENSE)
+                      and P.gram_cost <= INTERIOR_GRAM * max(1.0, pa / INTERIOR_LARGE) * float(pa) ** 3)
         method, tol, steps = (Start.INTERIOR, INTERIOR_TOL, INTERIOR_MAX_ITER) if self.close \
             else (Start.IRLS, IRLS_EPS, IRLS_MAX_ITER)
         if P.is_sparse:
@@ -551,8 +554,8 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
     Notes
     -----
     A start gets close: an interior point method (Frisch-Newton) when a weighted Gram matrix of all
-    rows is cheap next to the simplex's work (sparse X, or n_samples up to about 50 times the
-    number of coefficients), else IRLS (iteratively reweighted least squares with a shrinking
+    rows is cheap next to the simplex's work (sparse X with short rows, or dense X with over 500
+    features and n_samples up to about n_features^2 / 5), else IRLS (iteratively reweighted least squares with a shrinking
     smoothing, the penalty by its local quadratic approximation). Simplex pivots in the style of
     Barrodale and Roberts then move to an optimal vertex of the LP, which a feasible dual point
     certifies. For large n_samples the pivots see only the rows with the smallest residuals; the
