@@ -32,6 +32,7 @@ from l1l2._grid import default_alphas
 from l1l2._kernels._irls import Outcome, Start, simplex, start_csr, start_dense
 from l1l2._parallel import parallel_map
 from l1l2._path import report
+from l1l2._prepare import sparse_column_stats
 from l1l2._results import FitResult, PathResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -175,8 +176,8 @@ class Problem:
         """(pa,) sqrt(sum_i c_i z_ij^2): how far a coefficient moves the residuals (1 for the
         intercept). Computed once per X (frozen dataclass: cached_property writes __dict__)."""
         X = self.X
-        if self.is_sparse:
-            scale = np.sqrt(X.power(2).T @ self.c)
+        if self.is_sparse:       # sum_i c_i x_ij^2 = (sum_i s_i x_ij^2) / n, with s = n c
+            scale = np.sqrt(sparse_column_stats(X, self.c * X.shape[0], False)[2])
         else:
             scale = np.sqrt(np.einsum("ij,ij,i->j", X, X, self.c.astype(X.dtype))).astype(np.float64)
         return np.append(scale, 1.0)[:self.n_coef]

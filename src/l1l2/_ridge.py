@@ -44,7 +44,7 @@ from l1l2._fit import _fit_enet
 from l1l2._grid import alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map
-from l1l2._prepare import MAX_GRAM_FEATURES, MAX_MEAN_OVER_SD
+from l1l2._prepare import MAX_GRAM_FEATURES, MAX_MEAN_OVER_SD, sparse_column_stats
 from l1l2._results import CVResult, FitResult, PathResult
 from l1l2._warnings import warn_if_not_converged
 
@@ -319,11 +319,8 @@ class ImplicitDesign(ScaledDesign):
     def square_sums(self):
         """sum_i s_i x_ij^2 (p,) in float64."""
         X = self.X
-        if scipy.sparse.issparse(X):     # X's pattern with squared values: one data-sized array
-            nnz = X.indptr[-1]
-            squares = type(X)((np.square(X.data[:nnz], dtype=np.float64), X.indices[:nnz], X.indptr),
-                              shape=X.shape)
-            return np.asarray(squares.T @ self.weights, dtype=np.float64)
+        if scipy.sparse.issparse(X):     # the kernels' one pass over the nonzeros, no temporary
+            return sparse_column_stats(X, self.weights, False)[2] * self.n_samples
         return np.einsum("ij,i,ij->j", X, self.weights, X, dtype=np.float64)
 
     @cached_property
