@@ -31,3 +31,15 @@ def load_engel():
     """
     _, table = _read_csv("engel.csv")
     return np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
+
+
+def plant_outliers(y, seed=0):
+    """Return (spoiled, planted): a copy of y with a seeded tenth of its entries multiplied by 10
+    (a slipped decimal point), and the indices of those entries.
+
+    The gross outliers of the LAD demos (``l1l2 demo`` and :func:`l1l2.plotting.demo_figure`).
+    """
+    planted = np.random.default_rng(seed).choice(len(y), len(y) // 10, replace=False)
+    spoiled = np.array(y, dtype=np.float64)
+    spoiled[planted] *= 10
+    return spoiled, planted
