@@ -1,18 +1,23 @@
 """lasso_cv and enet_cv: K-fold cross-validation over the path, folds in parallel threads."""
 import numpy as np
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
 from l1l2._parallel import parallel_map
 from l1l2._path import N_PATH_FITS, fit_path
 from l1l2._prepare import Moments, design_from_moments, use_gram
 from l1l2._results import CVResult
+from l1l2._typing import Design, Precompute, Splits
 from l1l2._warnings import warn_if_not_converged
 
 
-def lasso_cv(X, y, *, cv=5, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_intercept=True,
-             sample_weight=None, positive=False, penalty_factor=None, tol=1e-7, max_iter=10_000,
-             precompute="auto", random_state=0, threads=None, verbose=False):
+def lasso_cv(X: Design, y: ArrayLike, *, cv: int | Splits = 5, alphas: ArrayLike | None = None,
+             n_alphas: int = 100, alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+             sample_weight: ArrayLike | None = None, positive: bool = False,
+             penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+             precompute: Precompute = "auto", random_state: int | None = 0,
+             threads: int | None = None, verbose: bool = False) -> CVResult:
     """Choose the Lasso's alpha by K-fold cross-validation of the held-out weighted squared error.
 
     Parameters
@@ -51,9 +56,13 @@ def lasso_cv(X, y, *, cv=5, alphas=None, n_alphas=100, alpha_min_ratio=None, fit
                random_state=random_state, threads=threads, verbose=verbose)
 
 
-def enet_cv(X, y, *, l1_ratio=0.5, cv=5, alphas=None, n_alphas=100, alpha_min_ratio=None,
-            fit_intercept=True, sample_weight=None, positive=False, penalty_factor=None, tol=1e-7,
-            max_iter=10_000, precompute="auto", random_state=0, threads=None, verbose=False):
+def enet_cv(X: Design, y: ArrayLike, *, l1_ratio: float = 0.5, cv: int | Splits = 5,
+            alphas: ArrayLike | None = None, n_alphas: int = 100,
+            alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+            sample_weight: ArrayLike | None = None, positive: bool = False,
+            penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+            precompute: Precompute = "auto", random_state: int | None = 0,
+            threads: int | None = None, verbose: bool = False) -> CVResult:
     """Choose the elastic net's alpha (at a fixed l1_ratio) by K-fold cross-validation.
 
     As :func:`lasso_cv`; the grid is that of :func:`l1l2.enet_path`.

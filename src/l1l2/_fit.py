@@ -2,6 +2,7 @@
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
 from l1l2._kernels._cd import Status, cd_csc, cd_dense, cd_gram
@@ -9,6 +10,7 @@ from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import n_workers, parallel_map
 from l1l2._prepare import gram_choice, initial_state, prepare_design, prepare_targets
 from l1l2._results import FitResult
+from l1l2._typing import Design, Precompute
 from l1l2._warnings import warn_if_not_converged
 
 # float32 cannot certify a relative gap much below its own precision: the residual it updates in
@@ -16,9 +18,11 @@ from l1l2._warnings import warn_if_not_converged
 FLOAT32_TOL_FLOOR = 1e-6
 
 
-def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False,
-          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
-          threads=None):
+def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
+          sample_weight: ArrayLike | None = None, positive: bool = False,
+          penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+          coef_init: ArrayLike | None = None, precompute: Precompute = "auto",
+          threads: int | None = None) -> FitResult:
     """Fit the Lasso by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j |w_j|``.
@@ -96,9 +100,11 @@ def lasso(X, y, alpha, *, fit_intercept=True, sample_weight=None, positive=False
                      coef_init=coef_init, precompute=precompute, threads=threads)
 
 
-def elastic_net(X, y, alpha, l1_ratio=0.5, *, fit_intercept=True, sample_weight=None, positive=False,
-                penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
-                threads=None):
+def elastic_net(X: Design, y: ArrayLike, alpha: float, l1_ratio: float = 0.5, *,
+                fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
+                positive: bool = False, penalty_factor: ArrayLike | None = None, tol: float = 1e-7,
+                max_iter: int = 10_000, coef_init: ArrayLike | None = None,
+                precompute: Precompute = "auto", threads: int | None = None) -> FitResult:
     """Fit the elastic net by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)``

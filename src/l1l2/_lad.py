@@ -26,6 +26,7 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
 from l1l2._grid import default_alphas
@@ -34,6 +35,7 @@ from l1l2._parallel import parallel_map
 from l1l2._path import report
 from l1l2._prepare import sparse_column_stats
 from l1l2._results import FitResult, PathResult
+from l1l2._typing import Design
 from l1l2._warnings import warn_if_not_converged
 
 IRLS_MAX_ITER = 40
@@ -506,8 +508,10 @@ class Solver:
 
 # ------------------------------------------------------------------------------------ public API
 
-def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_factor=None, tol=1e-9,
-        max_iter=10_000, coef_init=None, threads=None):
+def lad(X: Design, y: ArrayLike, *, alpha: float = 0.0, fit_intercept: bool = True,
+        sample_weight: ArrayLike | None = None, penalty_factor: ArrayLike | None = None,
+        tol: float = 1e-9, max_iter: int = 10_000, coef_init: ArrayLike | None = None,
+        threads: int | None = None) -> FitResult:
     """Least absolute deviations regression, solved exactly and certified by the LP duality gap.
 
     Minimises ``1/n sum_i s_i |y_i - x_i.w - b| + alpha sum_j f_j |w_j|`` (intercept unpenalised).
@@ -581,8 +585,10 @@ def lad(X, y, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_fact
                 max_iter=max_iter, coef_init=coef_init, threads=threads)
 
 
-def quantile(X, y, q=0.5, *, alpha=0.0, fit_intercept=True, sample_weight=None, penalty_factor=None,
-             tol=1e-9, max_iter=10_000, coef_init=None, threads=None):
+def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
+             fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
+             penalty_factor: ArrayLike | None = None, tol: float = 1e-9, max_iter: int = 10_000,
+             coef_init: ArrayLike | None = None, threads: int | None = None) -> FitResult:
     """Quantile regression at quantile q, solved exactly and certified by the LP duality gap.
 
     Minimises ``1/n sum_i s_i rho_q(y_i - x_i.w - b) + alpha sum_j f_j |w_j|`` with the check
@@ -646,8 +652,10 @@ def make_problem(X, loss, fit_intercept, weights):
     return Problem(X, c, loss, fit_intercept)
 
 
-def lad_path(X, y, *, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_intercept=True,
-             sample_weight=None, penalty_factor=None, tol=1e-9, max_iter=10_000, verbose=False):
+def lad_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alphas: int = 100,
+             alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+             sample_weight: ArrayLike | None = None, penalty_factor: ArrayLike | None = None,
+             tol: float = 1e-9, max_iter: int = 10_000, verbose: bool = False) -> PathResult:
     """LAD-lasso along a decreasing grid of alphas, warm-started, every point exact and certified.
 
     Parameters
@@ -688,9 +696,11 @@ def lad_path(X, y, *, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_inter
                  max_iter=max_iter, verbose=verbose)
 
 
-def quantile_path(X, y, q=0.5, *, alphas=None, n_alphas=100, alpha_min_ratio=None,
-                  fit_intercept=True, sample_weight=None, penalty_factor=None, tol=1e-9,
-                  max_iter=10_000, verbose=False):
+def quantile_path(X: Design, y: ArrayLike, q: float = 0.5, *, alphas: ArrayLike | None = None,
+                  n_alphas: int = 100, alpha_min_ratio: float | None = None,
+                  fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
+                  penalty_factor: ArrayLike | None = None, tol: float = 1e-9,
+                  max_iter: int = 10_000, verbose: bool = False) -> PathResult:
     """L1-penalised quantile regression along a decreasing grid of alphas; as :func:`lad_path`
     with the check loss of :func:`quantile` (loss "quantile")."""
     return _path(X, y, quantile_loss(v.check_q(q)), alphas=alphas, n_alphas=n_alphas,

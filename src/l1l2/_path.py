@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
 from l1l2._fit import Solver, penalties
@@ -13,14 +14,17 @@ from l1l2._grid import GLMNET_MIN_L1_RATIO, alpha_max_from_scores, default_alpha
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._prepare import gram_choice, prepare_design, prepare_targets
 from l1l2._results import PathResult
+from l1l2._typing import Design, Precompute
 from l1l2._warnings import warn_if_not_converged
 
 N_PATH_FITS = 100   # covariance-mode cost model: a path costs about as many passes as 100 fits
 
 
-def lasso_path(X, y, *, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_intercept=True,
-               sample_weight=None, positive=False, penalty_factor=None, tol=1e-7, max_iter=10_000,
-               precompute="auto", verbose=False):
+def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alphas: int = 100,
+               alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+               sample_weight: ArrayLike | None = None, positive: bool = False,
+               penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+               precompute: Precompute = "auto", verbose: bool = False) -> PathResult:
     """Lasso along a decreasing grid of alphas, warm-started, every point certified by its gap.
 
     Parameters
@@ -72,9 +76,11 @@ def lasso_path(X, y, *, alphas=None, n_alphas=100, alpha_min_ratio=None, fit_int
                  verbose=verbose)
 
 
-def enet_path(X, y, l1_ratio=0.5, *, alphas=None, n_alphas=100, alpha_min_ratio=None,
-              fit_intercept=True, sample_weight=None, positive=False, penalty_factor=None, tol=1e-7,
-              max_iter=10_000, precompute="auto", verbose=False):
+def enet_path(X: Design, y: ArrayLike, l1_ratio: float = 0.5, *, alphas: ArrayLike | None = None,
+              n_alphas: int = 100, alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+              sample_weight: ArrayLike | None = None, positive: bool = False,
+              penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+              precompute: Precompute = "auto", verbose: bool = False) -> PathResult:
     """Elastic net along a decreasing grid of alphas; as :func:`lasso_path` with ``l1_ratio``.
 
     alpha_max divides by max(l1_ratio, 1e-3), as glmnet does, so a (near) ridge path starts where

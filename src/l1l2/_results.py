@@ -59,18 +59,18 @@ class FitResult(ReadOnly):
         )
 
     @property
-    def active(self):
+    def active(self) -> np.ndarray | tuple[np.ndarray, ...]:
         """Indices of the nonzero coefficients (a tuple of k index arrays for a 2-D y)."""
         if self.coef.ndim == 1:
             return np.flatnonzero(self.coef)
         return tuple(np.flatnonzero(row) for row in self.coef)
 
-    def predict(self, X):
+    def predict(self, X: np.typing.ArrayLike) -> np.ndarray:
         """Return X @ coef.T + intercept: (n,) for one target, (n, k) for k targets."""
         X = check_predict_X(X, self.coef.shape[-1])
         return X @ self.coef.T.astype(X.dtype, copy=False) + self.intercept
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n_features = self.coef.shape[-1]
         nonzero = np.count_nonzero(self.coef, axis=-1)
         if self.coef.ndim == 1:
@@ -127,22 +127,28 @@ class PathResult(ReadOnly):
             l1_ratio=l1_ratio, loss=loss,
         )
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.alphas.shape[0]
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> FitResult:
         i = range(len(self))[i]     # negative indices, and IndexError past the end
         return FitResult(coef=self.coefs[i], intercept=float(self.intercepts[i]),
                          alpha=float(self.alphas[i]), l1_ratio=self.l1_ratio, loss=self.loss,
                          objective=float(self.objectives[i]), dual_gap=float(self.dual_gaps[i]),
                          n_iter=int(self.n_iters[i]), converged=bool(self.converged[i]))
 
-    def predict(self, X):
+    def predict(self, X: np.typing.ArrayLike) -> np.ndarray:
         """Predictions at every alpha: (n_samples, n_alphas)."""
         X = check_predict_X(X, self.coefs.shape[1])
         return X @ self.coefs.T.astype(X.dtype, copy=False) + self.intercepts
 
-    def __repr__(self):
+    def plot(self, ax=None, xaxis="log_alpha", label=True):
+        """Plot the coefficient paths against alpha ("log_alpha") or the L1 norm ("l1_norm");
+        needs matplotlib. Returns the Axes. See :func:`l1l2.plotting.plot_path`."""
+        from l1l2.plotting import plot_path
+        return plot_path(self, ax=ax, xaxis=xaxis, label=label)
+
+    def __repr__(self) -> str:
         return (f"PathResult(loss={self.loss!r}, l1_ratio={self.l1_ratio:.4g}, n_alphas={len(self)}, "
                 f"alphas={self.alphas[0]:.4g}..{self.alphas[-1]:.4g}, df={self.df[0]:.4g}..{self.df[-1]:.4g}"
                 f"/{self.coefs.shape[1]}, max_dual_gap={self.dual_gaps.max():.2g}, "
@@ -181,7 +187,13 @@ class CVResult(ReadOnly):
                    alpha_min=float(path.alphas[best]), alpha_1se=float(path.alphas[within[0]]),
                    best=path[best], path=path, fold_ids=fold_ids)
 
-    def __repr__(self):
+    def plot(self, ax=None):
+        """Plot cv_mean ± cv_se against alpha with alpha_min and alpha_1se marked; needs
+        matplotlib. Returns the Axes. See :func:`l1l2.plotting.plot_cv`."""
+        from l1l2.plotting import plot_cv
+        return plot_cv(self, ax=ax)
+
+    def __repr__(self) -> str:
         return (f"CVResult(l1_ratio={self.path.l1_ratio:.4g}, n_folds={self.fold_errors.shape[0]}, "
                 f"n_alphas={self.alphas.shape[0]}, alpha_min={self.alpha_min:.4g}, "
                 f"alpha_1se={self.alpha_1se:.4g}, cv_mean_min={self.cv_mean.min():.4g}, "

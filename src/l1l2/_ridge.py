@@ -32,11 +32,12 @@ Bur. Stand. 49(6). Golub, Heath and Wahba (1979), Generalized cross-validation a
 choosing a good ridge parameter, Technometrics 21(2).
 """
 from functools import cached_property
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
 from l1l2._cv import held_out_mse, kfold, train_weights
@@ -46,6 +47,7 @@ from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map
 from l1l2._prepare import MAX_GRAM_FEATURES, MAX_MEAN_OVER_SD, sparse_column_stats
 from l1l2._results import CVResult, FitResult, PathResult
+from l1l2._typing import Design, Precompute, RidgeSolver, Splits
 from l1l2._warnings import warn_if_not_converged
 
 SOLVERS = ("auto", "cd", "cholesky", "svd", "cg")
@@ -568,9 +570,11 @@ def check_cg_alpha(alpha):
                          "duality gap of ridge); for least squares use solver='auto' or 'cholesky'")
 
 
-def ridge(X, y, alpha, *, solver="auto", fit_intercept=True, sample_weight=None,
-          penalty_factor=None, tol=1e-7, max_iter=10_000, coef_init=None, precompute="auto",
-          threads=None):
+def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto",
+          fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
+          penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
+          coef_init: ArrayLike | None = None, precompute: Precompute = "auto",
+          threads: int | None = None) -> FitResult:
     """Fit ridge regression (least squares when alpha = 0).
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``.
@@ -747,8 +751,10 @@ class Spectrum:
 # Paths and cross-validation
 
 
-def ridge_path(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, fit_intercept=True,
-               sample_weight=None, penalty_factor=None):
+def ridge_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alphas: int = 50,
+               alpha_min_ratio: float | None = None, fit_intercept: bool = True,
+               sample_weight: ArrayLike | None = None,
+               penalty_factor: ArrayLike | None = None) -> PathResult:
     """Ridge along a grid of alphas from one eigendecomposition (of X'SX or XSX', the smaller).
 
     Parameters
@@ -888,8 +894,11 @@ def cg_path(design, lams):
             converged)
 
 
-def ridge_cv(X, y, *, alphas=None, n_alphas=50, alpha_min_ratio=None, cv="loo", fit_intercept=True,
-             sample_weight=None, penalty_factor=None, random_state=0, threads=None):
+def ridge_cv(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alphas: int = 50,
+             alpha_min_ratio: float | None = None, cv: Literal["loo", "gcv"] | int | Splits = "loo",
+             fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
+             penalty_factor: ArrayLike | None = None, random_state: int | None = 0,
+             threads: int | None = None) -> CVResult:
     """Choose ridge's alpha by exact leave-one-out, generalised cross-validation or K-fold.
 
     Parameters

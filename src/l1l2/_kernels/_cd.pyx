@@ -32,13 +32,31 @@ DEF WITHIN_RATIO = 8
 
 from cython cimport floating
 from libc.math cimport fabs
-from libc.stdlib cimport qsort
+from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
 from libc.stdint cimport int32_t, int64_t
 from l1l2._kernels._layout cimport (Csc32, Csc64, Dense, Gram, layout_t, catch_up, corr, corr_exact,
                                     offset, reset_state, shift, shift_within, state_size)
 from l1l2._kernels._gap cimport Unpenalised, dual_gap, dual_point
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
+
+
+cdef struct Work:
+    # Scratch owned by the entry point. Floating arrays are void*: Cython has no generic structs.
+    Py_ssize_t* ws         # (p,) the working set: the features the sweeps visit
+    Py_ssize_t n_ws
+    char* in_ws            # (p,) membership flags of ws
+    Py_ssize_t* active     # (p,) the nonzero coefficients of ws
+    Py_ssize_t* everything # (p,) 0 .. p-1
+    Py_ssize_t* violators  # (p,) features outside ws that fail their KKT condition
+    double* excess         # (p,) how much: |v_j| / l1_j, and a copy to sort
+    double* sorted_excess
+    double* v              # (p,) x_j . (s * theta) / n at the last gap: KKT scores, read by the caller
+    double loss            # sum_i s_i r_i^2 at the last gap
+    void* theta            # (state size,) the dual point
+    void* w_theta          # (p,) its coefficients
+    void* w_before         # (p,) coefficients of the active features before their sweeps
+    void* saved            # (p,) scratch of catch_up
 
 
 cdef inline double sweep(const layout_t* X, const floating* vals, const floating* s, const floating* m,
@@ -221,6 +239,48 @@ cdef inline void seed_working_set(Work* work, const floating* w, const floating*
         if work.in_ws[j]:
             work.ws[work.n_ws] = j
             work.n_ws += 1
+
+
+cdef int enet_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const double* y, double* w,
+                    double* r, double alpha, double l1_ratio, bint positive, int max_iter, double tol,
+                    int* n_iter, double* gap) noexcept nogil:
+    """cd_body on Fortran-ordered float64 X, one target, no intercept or weights: for other Cython code.
+
+    Minimises 1/(2n) |y - X w|^2 + alpha (l1_ratio |w|_1 + (1 - l1_ratio)/2 |w|^2) (w >= 0 if
+    positive), alpha > 0. See _cd.pxd for the contract; returns CONVERGED, MAX_ITER or -1 (out of
+    memory, w and r untouched).
+    """
+    cdef Py_ssize_t j, size = max(p, 1)
+    cdef Dense layout = Dense(n=n, ld=n)
+    cdef Unpenalised u = Unpenalised(q=0, idx=NULL, gram=NULL, chol=NULL, rhs=NULL, take=NULL)
+    cdef Work work
+    # one block: 9 double arrays (p,) and theta (1,: no unpenalised features), 4 index arrays, flags
+    cdef char* block = <char*> malloc((9 * size + 1) * sizeof(double) + 4 * size * sizeof(Py_ssize_t)
+                                      + size)
+    cdef double* colsq = <double*> block
+    cdef double* l1 = colsq + size
+    cdef double* l2 = l1 + size
+    cdef Py_ssize_t* indices = <Py_ssize_t*> (colsq + 9 * size + 1)
+    cdef Status status
+    if block == NULL:
+        return -1
+    work = Work(ws=indices, n_ws=0, in_ws=<char*> (indices + 4 * size), active=indices + size,
+                everything=indices + 2 * size, violators=indices + 3 * size, excess=l2 + size,
+                sorted_excess=l2 + 2 * size, v=l2 + 3 * size, loss=0.0, theta=colsq + 9 * size,
+                w_theta=l2 + 4 * size, w_before=l2 + 5 * size, saved=l2 + 6 * size)
+    reset_state(&layout, y, r)
+    for j in range(p):
+        colsq[j] = corr_exact(&layout, X, <const double*> NULL, 0.0, j, X + j * n) / n
+        l1[j] = alpha * l1_ratio
+        l2[j] = alpha * (1.0 - l1_ratio)
+        work.everything[j] = j
+        if w[j] != 0:
+            shift(&layout, X, j, w[j], 0.0, r)              # r = y - X w
+    seed_working_set(&work, w, l1, NULL, NULL, positive, p)
+    status = cd_body(&layout, X, <const double*> NULL, <const double*> NULL, y, w, r, colsq, l1, l2,
+                     positive, &u, p, max_iter, tol, &work, n_iter, gap)
+    free(block)
+    return status
 
 
 cdef object run(const layout_t* X, const floating* vals, const floating* s, const floating* m,

@@ -66,7 +66,7 @@ import numpy as np
 from cython cimport floating
 from libc.math cimport INFINITY, fabs, sqrt
 from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport qsort
+from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy, memset
 from scipy.linalg cimport cython_blas, cython_lapack
 from l1l2._kernels._gap cimport solve_psd
@@ -603,6 +603,41 @@ cdef int start_body(const rows_t* X, const floating* vals, const double* y, cons
             dz=space + 8 * N, dw=space + 9 * N, zd=space + 10 * N, b=space + 11 * N,
             rhs=space + 11 * N + w.pa)
     return ipm_body(X, vals, y, c, lo, hi, fit_intercept, l, beta, max_iter, tol, w, &S, dependent)
+
+
+cdef int quantile_start_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const double* y,
+                              double q, double alpha, bint fit_intercept, bint interior,
+                              double* beta, int max_iter, double tol, double stall) noexcept nogil:
+    """start_body on Fortran-ordered float64 X with unit weights and one penalty alpha: for other
+    Cython code (see _irls.pxd). Returns the steps taken, or -1 when out of memory."""
+    cdef Dense rows = Dense(n=n, p=p, row=sizeof(double), col=n * sizeof(double))
+    cdef int pa = <int> (p + fit_intercept), steps
+    cdef int ld = <int> max(1, min(n, BLOCK_DOUBLES // pa))
+    cdef Py_ssize_t i, k = p if interior and alpha > 0 else 0
+    cdef Py_ssize_t own = 11 * (n + k) + 2 * pa if interior else 3 * n
+    cdef Py_ssize_t size = work_size(pa, ld) + own
+    # one block: the start's scratch, c (n,), l (p,), pen (k,), dependent (pa,)
+    cdef char* block = <char*> malloc((size + n + p) * sizeof(double) + k * sizeof(Py_ssize_t) + pa)
+    cdef double* space = <double*> block
+    cdef double* c = space + size
+    cdef double* l = c + n
+    cdef Py_ssize_t* pen = <Py_ssize_t*> (l + p)
+    cdef Work w
+    if block == NULL:
+        return -1
+    w = carve(space, pa, ld)
+    for i in range(n):
+        c[i] = 1.0 / n
+    for i in range(p):
+        l[i] = alpha
+    for i in range(k):
+        pen[i] = i
+    steps = start_body(&rows, X, y, c, q - 1.0, q, fit_intercept, l, beta,
+                       INTERIOR if interior else IRLS, max_iter, tol, stall, &w,
+                       space + work_size(pa, ld), pen if k > 0 else NULL, k,
+                       <char*> (pen + k))
+    free(block)
+    return steps
 
 
 def start_space(Start method, Py_ssize_t n, Py_ssize_t k, int pa, int ld):
