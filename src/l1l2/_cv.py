@@ -65,7 +65,26 @@ def enet_cv(X: Design, y: ArrayLike, *, l1_ratio: float = 0.5, cv: int | Splits 
             threads: int | None = None, verbose: bool = False) -> CVResult:
     """Choose the elastic net's alpha (at a fixed l1_ratio) by K-fold cross-validation.
 
-    As :func:`lasso_cv`; the grid is that of :func:`l1l2.enet_path`.
+    Parameters
+    ----------
+    l1_ratio : float in [0, 1]
+        The L1 share of the penalty, fixed; the grid is that of :func:`l1l2.enet_path`.
+    X, y, cv, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, positive, \
+penalty_factor, tol, max_iter, precompute, random_state, threads, verbose
+        As in :func:`lasso_cv`.
+
+    Returns
+    -------
+    CVResult
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_diabetes
+    >>> X, y, names = load_diabetes()
+    >>> cv = l1l2.enet_cv(X, y, l1_ratio=0.5, cv=5, n_alphas=30)
+    >>> bool(cv.alpha_1se >= cv.alpha_min), cv.best.l1_ratio
+    (True, 0.5)
     """
     return _cv(X, y, l1_ratio, cv=cv, alphas=alphas, n_alphas=n_alphas,
                alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,

@@ -108,8 +108,24 @@ def elastic_net(X: Design, y: ArrayLike, alpha: float, l1_ratio: float = 0.5, *,
     """Fit the elastic net by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)``
-    with ``rho = l1_ratio`` in [0, 1] (1: Lasso, 0: Ridge). Other parameters, returns and errors
-    as in :func:`lasso`.
+    with ``rho = l1_ratio`` (1: Lasso, 0: Ridge).
+
+    Parameters
+    ----------
+    l1_ratio : float in [0, 1]
+        The L1 share rho of the penalty.
+    X, y, alpha, fit_intercept, sample_weight, positive, penalty_factor, tol, max_iter, coef_init, \
+precompute, threads
+        As in :func:`lasso`.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid input; the message names the argument.
 
     Examples
     --------

@@ -592,8 +592,19 @@ def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
     """Quantile regression at quantile q, solved exactly and certified by the LP duality gap.
 
     Minimises ``1/n sum_i s_i rho_q(y_i - x_i.w - b) + alpha sum_j f_j |w_j|`` with the check
-    function ``rho_q(r) = r (q - [r < 0])``, q in (0, 1). q = 0.5 gives half the LAD objective.
-    Other parameters, returns and errors as in :func:`lad` (loss "quantile").
+    function ``rho_q(r) = r (q - [r < 0])``. q = 0.5 gives half the LAD objective.
+
+    Parameters
+    ----------
+    q : float in (0, 1)
+        The quantile; TypeError if not a real number, ValueError outside (0, 1).
+    X, y, alpha, fit_intercept, sample_weight, penalty_factor, tol, max_iter, coef_init, threads
+        As in :func:`lad`.
+
+    Returns
+    -------
+    FitResult
+        With loss "quantile".
 
     Examples
     --------
@@ -701,8 +712,30 @@ def quantile_path(X: Design, y: ArrayLike, q: float = 0.5, *, alphas: ArrayLike 
                   fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
                   penalty_factor: ArrayLike | None = None, tol: float = 1e-9,
                   max_iter: int = 10_000, verbose: bool = False) -> PathResult:
-    """L1-penalised quantile regression along a decreasing grid of alphas; as :func:`lad_path`
-    with the check loss of :func:`quantile` (loss "quantile")."""
+    """L1-penalised quantile regression along a decreasing grid of alphas, each point exact.
+
+    Parameters
+    ----------
+    q : float in (0, 1)
+        The quantile, as in :func:`quantile`.
+    X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, penalty_factor, tol, \
+max_iter, verbose
+        As in :func:`lad_path` (the grid starts at this loss's exact alpha_max).
+
+    Returns
+    -------
+    PathResult
+        With loss "quantile".
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_engel
+    >>> income, food = load_engel()
+    >>> path = l1l2.quantile_path(income[:, None], food, q=0.9, n_alphas=5)
+    >>> bool(path.converged.all()), [int(k) for k in path.df]
+    (True, [0, 1, 1, 1, 1])
+    """
     return _path(X, y, quantile_loss(v.check_q(q)), alphas=alphas, n_alphas=n_alphas,
                  alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                  sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,

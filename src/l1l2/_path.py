@@ -81,10 +81,29 @@ def enet_path(X: Design, y: ArrayLike, l1_ratio: float = 0.5, *, alphas: ArrayLi
               sample_weight: ArrayLike | None = None, positive: bool = False,
               penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
               precompute: Precompute = "auto", verbose: bool = False) -> PathResult:
-    """Elastic net along a decreasing grid of alphas; as :func:`lasso_path` with ``l1_ratio``.
+    """Elastic net along a decreasing grid of alphas, warm-started, every point certified.
 
-    alpha_max divides by max(l1_ratio, 1e-3), as glmnet does, so a (near) ridge path starts where
-    the coefficients are small but not zero.
+    Parameters
+    ----------
+    l1_ratio : float in [0, 1]
+        The L1 share rho of the penalty ``alpha (rho |w|_1 + (1 - rho)/2 |w|^2)``.
+    X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, positive, penalty_factor, \
+tol, max_iter, precompute, verbose
+        As in :func:`lasso_path`. alpha_max divides by max(l1_ratio, 1e-3), as glmnet does, so a
+        (near) ridge path starts where the coefficients are small but not zero.
+
+    Returns
+    -------
+    PathResult
+
+    Examples
+    --------
+    >>> import l1l2
+    >>> from l1l2.data import load_diabetes
+    >>> X, y, names = load_diabetes()
+    >>> path = l1l2.enet_path(X, y, l1_ratio=0.5, n_alphas=20)
+    >>> bool(path.converged.all()), int(path.df[0])
+    (True, 0)
     """
     return _path(X, y, l1_ratio, alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                  fit_intercept=fit_intercept, sample_weight=sample_weight, positive=positive,
