@@ -260,3 +260,22 @@ def test_integer_input_predicts_in_floating_point():
     X_int = np.round(3 * X).astype(np.int64)
     model = ours.Ridge(alpha=1.0).fit(X_int, y)
     np.testing.assert_allclose(model.predict(X_int), model.predict(X_int.astype(float)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scoring", ["r2", "neg_mean_absolute_error"])
+@pytest.mark.parametrize("two_targets, alpha_per_target", [(False, False), (True, False), (True, True)],
+                         ids=["one_target", "two_targets", "alpha_per_target"])
+def test_ridgecv_scores_leave_one_out_predictions_like_sklearn(scoring, two_targets,
+                                                               alpha_per_target):
+    """cv=None with a scorer: the scorer judges the exact leave-one-out predictions, so alpha_,
+    best_score_, the stored predictions and coef_ are scikit-learn's."""
+    X, y, _ = load_diabetes()
+    Y = np.c_[y, np.log(y)] if two_targets else y
+    params = dict(alphas=np.geomspace(1e-3, 10.0, 7), scoring=scoring, store_cv_results=True,
+                  alpha_per_target=alpha_per_target)
+    theirs = linear_model.RidgeCV(**params).fit(X, Y)
+    mine = ours.RidgeCV(**params).fit(X, Y)
+    np.testing.assert_array_equal(mine.alpha_, theirs.alpha_)
+    np.testing.assert_allclose(mine.best_score_, theirs.best_score_, rtol=1e-10)
+    np.testing.assert_allclose(mine.cv_results_, theirs.cv_results_, rtol=1e-9, atol=1e-9)
+    assert_coef_close(mine.coef_, theirs.coef_, 1e-8)

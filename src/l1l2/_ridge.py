@@ -955,7 +955,27 @@ def ridge_cv(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alph
 
 
 def loo_errors(design, spectrum, alphas, fit_intercept):
-    """(n, T) weighted squared leave-one-out errors s_i e_i^2 (normalised weights), exactly.
+    """(n, T) weighted squared leave-one-out errors s_i e_i^2 (normalised weights), exactly."""
+    return loo_scaled_residuals(design, spectrum, alphas, fit_intercept)**2
+
+
+def loo_predictions(X, y, alphas, *, fit_intercept=True, sample_weight=None):
+    """(n, T) exact leave-one-out predictions of ridge on 1-D y at each of alphas (decreasing): row
+    i is sample i's prediction by the fits without it, from ridge_cv(cv="loo")'s closed form. For
+    scorers that need predictions, not squared errors (l1l2.sklearn.RidgeCV)."""
+    options = ridge_options(X, y, alphas, len(alphas), None, fit_intercept, sample_weight, None)
+    full = fit_ridge_path(options.X, options.y, options, spectral=True)
+    scaled = loo_scaled_residuals(full.design, full.spectrum, full.path.alphas, fit_intercept)
+    weights = full.design.weights
+    predictions = full.path.predict(options.X)     # a sample of weight 0: its refit is the full fit
+    counted = weights > 0
+    predictions[counted] = (options.y[counted, None]
+                            - scaled[counted] / np.sqrt(weights[counted])[:, None])
+    return predictions
+
+
+def loo_scaled_residuals(design, spectrum, alphas, fit_intercept):
+    """(n, T) leave-one-out residuals sqrt(s_i) e_i (normalised weights; 0 where s_i = 0), exactly.
 
     Leaving sample i out of the package's objective leaves the penalty lam_i = (n - s_i) alpha on
     the scaled problem ||y~ - B v||^2 + lam ||v||^2 (the loss now sums to n - s_i), so by the
@@ -985,7 +1005,7 @@ def loo_errors(design, spectrum, alphas, fit_intercept):
             keep = spectrum.sigma2[:, None] / (spectrum.sigma2[:, None] + (n - weight) * alphas[None, :])
             leverage = fixed[start + local, None] + U[local]**2 @ keep
             residual = y[start + local, None] - (U[local] * u) @ keep
-            errors[start + local] = (residual / (1 - leverage))**2   # s_i e_i^2 in the scaled units
+            errors[start + local] = residual / (1 - leverage)   # sqrt(s_i) e_i: the scaled units
     return errors
 
 

@@ -35,10 +35,12 @@ import scipy.sparse
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import GridSearchCV, check_cv
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 import l1l2
+from l1l2._ridge import loo_predictions
 
 __all__ = ["ElasticNet", "ElasticNetCV", "LADRegressor", "Lasso", "LassoCV", "QuantileRegressor",
            "Ridge", "RidgeCV"]
@@ -470,6 +472,16 @@ class ElasticNetCV(_PathCV):
         return self.l1_ratio
 
 
+class _Identity(RegressorMixin, BaseEstimator):
+    """An estimator whose predictions are its input: lets a scorer judge given predictions."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def predict(self, X):
+        return X
+
+
 class RidgeCV(MultiOutputMixin, _L1L2Regressor):
     """scikit-learn's RidgeCV over :func:`l1l2.ridge_cv` and :func:`l1l2.ridge`.
 
@@ -487,8 +499,9 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
     alphas, fit_intercept, cv, store_cv_results, alpha_per_target
         As in scikit-learn.
     scoring
-        Used with ``cv`` given; with ``cv=None`` only None (mean squared error) is supported,
-        since l1l2's closed form gives the leave-one-out squared errors, not the predictions.
+        As in scikit-learn. With ``cv=None`` the scorer judges the exact leave-one-out predictions
+        of l1l2's closed form (all samples at once), and ``cv_results_`` (store_cv_results) holds
+        those predictions; ``result_`` is then None.
     gcv_mode
         Accepted and ignored: l1l2 chooses the smaller Gram matrix itself. With ``cv=None``, sparse
         X needs n_samples or n_features at most 5000 (the closed form's Gram, as in
@@ -522,9 +535,6 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
         if self.cv is not None:
             self._grid_search(X, y, sample_weight, alphas)
             return
-        if self.scoring is not None:
-            raise ValueError("scoring with cv=None is not supported by l1l2's closed-form "
-                             "leave-one-out; pass cv (e.g. an int) or scoring=None")
         n_samples = X.shape[0]
         if n_samples < 2:
             raise ValueError(f"leave-one-out needs n_samples >= 2, got n_samples={n_samples}")
@@ -532,6 +542,9 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
         order = np.argsort(-alphas, kind="stable")       # l1l2 wants a decreasing grid
         l1l2_alphas = alphas[order] * n_samples / ((n_samples - 1) * total)
         Y = y if y.ndim == 2 else y[:, None]
+        if self.scoring is not None:
+            self._score_predictions(X, y, Y, sample_weight, alphas, order, l1l2_alphas)
+            return
         results, errors = [], np.empty((n_samples, Y.shape[1], alphas.size))
         for k in range(Y.shape[1]):
             cv = _call(l1l2.ridge_cv, X, Y[:, k], alphas=l1l2_alphas, cv="loo",
@@ -551,6 +564,33 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
             self.best_score_ = float(-mean[best])
         if self.store_cv_results:
             self.cv_results_ = errors if y.ndim == 2 else errors[:, 0, :]
+        refit = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y, sample_weight)
+        self.coef_, self.intercept_ = refit.coef_, refit.intercept_
+
+    def _score_predictions(self, X, y, Y, sample_weight, alphas, order, l1l2_alphas):
+        """cv=None with a scorer: it scores the exact leave-one-out predictions (all samples at
+        once, as scikit-learn does), per alpha; alpha_ maximises the score."""
+        scorer = check_scoring(self, scoring=self.scoring)
+        predictions = np.empty((X.shape[0], Y.shape[1], alphas.size))
+        for k in range(Y.shape[1]):
+            predictions[:, k, order] = _call(loo_predictions, X, Y[:, k], l1l2_alphas,
+                                             fit_intercept=self.fit_intercept,
+                                             sample_weight=sample_weight)
+        if self.alpha_per_target and y.ndim == 2:
+            scores = np.array([[scorer(_Identity(), predictions[:, k, a], Y[:, k])
+                                for a in range(alphas.size)] for k in range(Y.shape[1])])
+            best = np.argmax(scores, axis=1)
+            self.alpha_ = alphas[best]
+            self.best_score_ = scores[np.arange(Y.shape[1]), best]
+        else:
+            shaped = predictions if y.ndim == 2 else predictions[:, 0, :]
+            scores = np.array([scorer(_Identity(), shaped[..., a], y) for a in range(alphas.size)])
+            best = int(np.argmax(scores))
+            self.alpha_ = float(alphas[best])
+            self.best_score_ = float(scores[best])
+        self.result_ = None
+        if self.store_cv_results:
+            self.cv_results_ = predictions if y.ndim == 2 else predictions[:, 0, :]
         refit = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y, sample_weight)
         self.coef_, self.intercept_ = refit.coef_, refit.intercept_
 
