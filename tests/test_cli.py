@@ -273,3 +273,43 @@ def test_bad_invocation_is_one_clean_line(bad_runs, case):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("l1l2: error: "), result.stderr
     assert message in lines[0]
+
+
+def test_demo_plot_writes_the_figure_as_png(tmp_path):
+    """`l1l2 demo --plot demo.png` (the console script) prints the demo and writes a valid PNG."""
+    result = run("demo", "--plot", "demo.png", cwd=tmp_path, script=True)
+    assert result.returncode == 0, result.stderr
+    assert "Lasso (L1)" in result.stdout
+    image = (tmp_path / "demo.png").read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 10_000
+
+
+def test_the_package_works_without_sklearn_and_matplotlib():
+    """With scikit-learn and matplotlib unimportable (as when not installed), l1l2 imports, fits and
+    runs the text demo; only the extras say what to install."""
+    code = """
+import sys
+sys.modules.update({"sklearn": None, "matplotlib": None})
+import numpy as np, l1l2
+fit = l1l2.lasso(np.arange(20.0).reshape(10, 2), np.arange(10.0), alpha=0.1)
+assert fit.converged
+from l1l2 import _cli
+_cli.main(["demo"])
+try:
+    import l1l2.plotting
+    l1l2.plotting.demo_figure("x.png")
+except ImportError as error:
+    assert "l1l2[plot]" in str(error), error
+else:
+    raise AssertionError("demo_figure ran without matplotlib")
+try:
+    import l1l2.sklearn
+except ImportError:
+    pass
+else:
+    raise AssertionError("l1l2.sklearn imported without scikit-learn")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Lasso (L1)" in result.stdout
