@@ -188,7 +188,8 @@ class Fits(NamedTuple):
     relative_gap: np.ndarray   # (k,) dual_gap / (sum_i s_i y_c,i^2 / n): what tol is compared with
     n_iter: np.ndarray         # (k,)
     converged: np.ndarray      # (k,)
-    scores: np.ndarray         # (k, p) x_j . (s * r) / n: KKT scores, strong-rule input
+    scores: np.ndarray         # (k, p) x_j . (s * r) / n: KKT scores, strong-rule input (a path
+                               # keeps the last alpha's only: the others are None)
 
     def target(self, k):
         return TargetFit(*(field[k] for field in self))
@@ -228,9 +229,12 @@ class Solver:
 
     def run_path(self, l1, l2, positive, tol, max_iter, scores=None, l1_previous=None):
         """The one target along penalty rows l1, l2 (T, p), each warm-started from the last; the
-        first working set from KKT scores at l1_previous (else the support): Fits, a row per task."""
-        return self._fits(self._kernel(slice(0, 1), l1, l2, positive, tol, max_iter, scores,
-                                       l1_previous), 0)
+        first working set from KKT scores at l1_previous (else the support): Fits, a row per task;
+        only the last task's scores are kept (the next strong rule needs no others), the other
+        rows' are None."""
+        *out, last_scores = self._kernel(slice(0, 1), l1, l2, positive, tol, max_iter, scores,
+                                         l1_previous)
+        return self._fits((*out, [None] * (l1.shape[0] - 1) + [last_scores[0]]), 0)
 
     def _kernel(self, rows, l1, l2, positive, tol, max_iter, scores, l1_previous):
         d, t = self.design, self.targets

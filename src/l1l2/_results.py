@@ -7,7 +7,9 @@ from l1l2._validation import check_predict_X
 
 
 def _read_only(value):
-    if isinstance(value, np.ndarray):
+    """A read-only copy of an array, unless it is one already: an array that owns its data and is
+    read-only (as from_fits hands over its fresh stack, not kept elsewhere) is used as it is."""
+    if isinstance(value, np.ndarray) and (value.base is not None or value.flags.writeable):
         value = value.copy()
         value.flags.writeable = False
     return value
@@ -115,6 +117,7 @@ class PathResult(ReadOnly):
         """Stack one fit per alpha (each with coef, intercept, dual_gap, n_iter, converged);
         df defaults to the number of nonzero coefficients."""
         coefs = np.stack([fit.coef for fit in fits])
+        coefs.flags.writeable = False       # ours alone: the result takes it without a copy
         return cls(
             alphas=np.asarray(alphas, dtype=np.float64),
             coefs=coefs,

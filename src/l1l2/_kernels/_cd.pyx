@@ -294,17 +294,21 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     Either k targets (rows of y, w, state) at one penalty (one row of l1, l2), or one target along
     T penalties (a path: each task warm-starts from the last, its working set seeded by the strong
     rule from the last task's scores; the first from scores at l1_previous, if given).
-    Returns (coef, status, n_iter, gap, loss, v), each with a leading task axis.
+    Returns (coef, status, n_iter, gap, loss, v), each with a leading task axis, but for a path v
+    (the KKT scores, p per task) holds only the last task's: a path needs no others, and T rows
+    of them would weigh as much as the coefficients.
     """
     cdef Py_ssize_t n_tasks = max(w.shape[0], l1.shape[0]), p = w.shape[1], q = unpenalised.shape[0]
     cdef Py_ssize_t t, k, a
+    # a path alternates between two rows: the task's own and its predecessor's (the strong rule)
+    cdef Py_ssize_t n_score_rows = n_tasks if l1.shape[0] == 1 else min(n_tasks, 2)
     dtype = np.float32 if floating is float else np.float64
     coef = np.empty((n_tasks, p), dtype=dtype)
     status = np.empty(n_tasks, dtype=np.intc)
     n_iter = np.zeros(n_tasks, dtype=np.intc)
     gap = np.zeros(n_tasks)
     loss = np.zeros(n_tasks)
-    v = np.zeros((n_tasks, p))
+    v = np.zeros((n_score_rows, p))
     cdef floating[:, ::1] coef_view = coef
     cdef int[::1] status_view = status, n_iter_view = n_iter
     cdef double[::1] gap_view = gap, loss_view = loss
@@ -342,14 +346,16 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
             if layout_t is Gram:
                 task_layout.yy = yy[k]
             seed_working_set(&work, &w[k, 0], &l1[a, 0], previous_scores, previous_l1, positive, p)
-            work.v = &v_view[t, 0]
+            work.v = &v_view[t % n_score_rows, 0]
             status_view[t] = cd_body(&task_layout, vals, s, m, &y[k, 0], &w[k, 0], &state[k, 0],
                                      &colsq[0], &l1[a, 0], &l2[a, 0], positive, &u, p, max_iter,
                                      tol[k], &work, &n_iter_view[t], &gap_view[t])
             loss_view[t] = work.loss
             coef_view[t, :] = w[k, :]
             if l1.shape[0] > 1:                       # a path: the next task follows this one
-                previous_scores, previous_l1 = &v_view[t, 0], &l1[a, 0]
+                previous_scores, previous_l1 = &v_view[t % n_score_rows, 0], &l1[a, 0]
+    if l1.shape[0] > 1:
+        v = v[(n_tasks - 1) % n_score_rows][None, :]
     return coef, status, n_iter, gap, loss, v
 
 
