@@ -161,15 +161,12 @@ def test_same_ridge_cv_as_sklearn(cv, weighted):
     theirs = linear_model.RidgeCV(**params).fit(X, y, sample_weight=sample_weight)
     assert mine.alpha_ == theirs.alpha_
     assert_coef_close(mine.coef_, theirs.coef_, EXACT)
-    # leave-one-out is exact without weights; with weights the refits' penalty is approximated
-    assert mine.best_score_ == pytest.approx(theirs.best_score_, rel=1e-9 if not weighted else 1e-4)
+    # leave-one-out is exact, weighted or not (scikit-learn's penalty for every left-out refit)
+    assert mine.best_score_ == pytest.approx(theirs.best_score_, rel=1e-9)
+    assert isinstance(mine.result_, l1l2.FitResult)
     if cv is None:
         assert mine.cv_results_.shape == theirs.cv_results_.shape
-        if weighted:    # each sample's error is off by its weight's share of the penalty; means agree
-            np.testing.assert_allclose(mine.cv_results_.mean(axis=0), theirs.cv_results_.mean(axis=0),
-                                       rtol=1e-4)
-        else:
-            np.testing.assert_allclose(mine.cv_results_, theirs.cv_results_, rtol=1e-6)
+        np.testing.assert_allclose(mine.cv_results_, theirs.cv_results_, rtol=1e-6)
 
 
 def test_ridge_cv_alpha_per_target():
@@ -262,19 +259,21 @@ def test_integer_input_predicts_in_floating_point():
     np.testing.assert_allclose(model.predict(X_int), model.predict(X_int.astype(float)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("scoring", ["r2", "neg_mean_absolute_error"])
 @pytest.mark.parametrize("two_targets, alpha_per_target", [(False, False), (True, False), (True, True)],
                          ids=["one_target", "two_targets", "alpha_per_target"])
 def test_ridgecv_scores_leave_one_out_predictions_like_sklearn(scoring, two_targets,
-                                                               alpha_per_target):
-    """cv=None with a scorer: the scorer judges the exact leave-one-out predictions, so alpha_,
-    best_score_, the stored predictions and coef_ are scikit-learn's."""
+                                                               alpha_per_target, weighted):
+    """cv=None with a scorer: the scorer judges the exact leave-one-out predictions (weighted by
+    sample_weight), so alpha_, best_score_, the stored predictions and coef_ are scikit-learn's."""
     X, y, _ = load_diabetes()
     Y = np.c_[y, np.log(y)] if two_targets else y
+    sample_weight = _weights(X.shape[0], weighted)
     params = dict(alphas=np.geomspace(1e-3, 10.0, 7), scoring=scoring, store_cv_results=True,
                   alpha_per_target=alpha_per_target)
-    theirs = linear_model.RidgeCV(**params).fit(X, Y)
-    mine = ours.RidgeCV(**params).fit(X, Y)
+    theirs = linear_model.RidgeCV(**params).fit(X, Y, sample_weight=sample_weight)
+    mine = ours.RidgeCV(**params).fit(X, Y, sample_weight=sample_weight)
     np.testing.assert_array_equal(mine.alpha_, theirs.alpha_)
     np.testing.assert_allclose(mine.best_score_, theirs.best_score_, rtol=1e-10)
     np.testing.assert_allclose(mine.cv_results_, theirs.cv_results_, rtol=1e-9, atol=1e-9)

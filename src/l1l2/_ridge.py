@@ -959,13 +959,18 @@ def loo_errors(design, spectrum, alphas, fit_intercept):
     return loo_scaled_residuals(design, spectrum, alphas, fit_intercept)**2
 
 
-def loo_predictions(X, y, alphas, *, fit_intercept=True, sample_weight=None):
+def loo_predictions(X, y, alphas, *, fit_intercept=True, sample_weight=None, left_out_weight=None):
     """(n, T) exact leave-one-out predictions of ridge on 1-D y at each of alphas (decreasing): row
     i is sample i's prediction by the fits without it, from ridge_cv(cv="loo")'s closed form. For
-    scorers that need predictions, not squared errors (l1l2.sklearn.RidgeCV)."""
+    scorers that need predictions, not squared errors (l1l2.sklearn.RidgeCV).
+
+    left_out_weight: None for the package's refits (see loo_scaled_residuals); 1.0 for
+    scikit-learn's convention, whose refits keep one penalty whatever the left-out weight.
+    """
     options = ridge_options(X, y, alphas, len(alphas), None, fit_intercept, sample_weight, None)
     full = fit_ridge_path(options.X, options.y, options, spectral=True)
-    scaled = loo_scaled_residuals(full.design, full.spectrum, full.path.alphas, fit_intercept)
+    scaled = loo_scaled_residuals(full.design, full.spectrum, full.path.alphas, fit_intercept,
+                                  left_out_weight)
     weights = full.design.weights
     predictions = full.path.predict(options.X)     # a sample of weight 0: its refit is the full fit
     counted = weights > 0
@@ -974,7 +979,7 @@ def loo_predictions(X, y, alphas, *, fit_intercept=True, sample_weight=None):
     return predictions
 
 
-def loo_scaled_residuals(design, spectrum, alphas, fit_intercept):
+def loo_scaled_residuals(design, spectrum, alphas, fit_intercept, left_out_weight=None):
     """(n, T) leave-one-out residuals sqrt(s_i) e_i (normalised weights; 0 where s_i = 0), exactly.
 
     Leaving sample i out of the package's objective leaves the penalty lam_i = (n - s_i) alpha on
@@ -984,6 +989,7 @@ def loo_scaled_residuals(design, spectrum, alphas, fit_intercept):
     orthogonal to B, h_ii = s_i / n + |Q_i|^2 + sum_k U_ik^2 sigma_k^2 / (sigma_k^2 + lam_i).
     Samples sharing a weight share lam_i: each group costs two matrix products for all alphas.
     The rows of U are made a block at a time (ROW_BLOCK_BYTES), so U (n x r) never exists whole.
+    A left_out_weight w replaces s_i in lam_i for every sample: lam = (n - w) alpha throughout.
     """
     s, n = design.weights, design.n_samples
     fixed = (s / n if fit_intercept else np.zeros(n))
@@ -1002,7 +1008,8 @@ def loo_scaled_residuals(design, spectrum, alphas, fit_intercept):
             if weight == 0:         # a sample of zero weight counts for nothing
                 continue
             local = np.flatnonzero(in_block == g)
-            keep = spectrum.sigma2[:, None] / (spectrum.sigma2[:, None] + (n - weight) * alphas[None, :])
+            lam = (n - (weight if left_out_weight is None else left_out_weight)) * alphas
+            keep = spectrum.sigma2[:, None] / (spectrum.sigma2[:, None] + lam[None, :])
             leverage = fixed[start + local, None] + U[local]**2 @ keep
             residual = y[start + local, None] - (U[local] * u) @ keep
             errors[start + local] = residual / (1 - leverage)   # sqrt(s_i) e_i: the scaled units

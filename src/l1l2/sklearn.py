@@ -485,14 +485,14 @@ class _Identity(RegressorMixin, BaseEstimator):
 class RidgeCV(MultiOutputMixin, _L1L2Regressor):
     """scikit-learn's RidgeCV over :func:`l1l2.ridge_cv` and :func:`l1l2.ridge`.
 
-    ``alphas`` are in scikit-learn's scaling (see :class:`Ridge`). With ``cv=None`` and no
-    ``scoring`` the errors are exact leave-one-out from l1l2's closed form, at alphas converted so
-    that each left-out refit has scikit-learn's penalty: ``alpha * n / ((n - 1) sum_i s_i)`` in
-    l1l2's scaling (exact without weights; with unequal weights scikit-learn's penalty lies between
-    those of l1l2's refits). ``alpha_`` minimises their mean (over samples, and over targets unless
-    ``alpha_per_target``); the model is then refitted by :class:`Ridge` at ``alpha_``. With ``cv``
-    given, as in scikit-learn, :class:`sklearn.model_selection.GridSearchCV` runs over this
-    module's :class:`Ridge` with ``scoring``.
+    ``alphas`` are in scikit-learn's scaling (see :class:`Ridge`). With ``cv=None`` the
+    leave-one-out predictions are exact, from l1l2's closed form (the one eigendecomposition of
+    :func:`l1l2.ridge_cv`), with scikit-learn's penalty for every left-out refit, weighted or not.
+    Without ``scoring``, ``alpha_`` minimises the mean of s_i e_i^2 (over samples, and over targets
+    unless ``alpha_per_target``); with it, the scorer judges the predictions. The model is then
+    refitted by :class:`Ridge` at ``alpha_``. With ``cv`` given, as in scikit-learn,
+    :class:`sklearn.model_selection.GridSearchCV` runs over this module's :class:`Ridge` with
+    ``scoring``.
 
     Parameters
     ----------
@@ -500,8 +500,7 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
         As in scikit-learn.
     scoring
         As in scikit-learn. With ``cv=None`` the scorer judges the exact leave-one-out predictions
-        of l1l2's closed form (all samples at once), and ``cv_results_`` (store_cv_results) holds
-        those predictions; ``result_`` is then None.
+        (all samples at once), and ``cv_results_`` (store_cv_results) holds those predictions.
     gcv_mode
         Accepted and ignored: l1l2 chooses the smaller Gram matrix itself. With ``cv=None``, sparse
         X needs n_samples or n_features at most 5000 (the closed form's Gram, as in
@@ -512,8 +511,8 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
     alpha_, best_score_, coef_, intercept_, cv_results_ (store_cv_results), n_features_in_,
     feature_names_in_
         As in scikit-learn.
-    result_ : l1l2.CVResult (a list, one per target, for a 2-D y), or the refit's FitResult when
-        ``cv`` is given
+    result_ : l1l2.FitResult
+        The refit at ``alpha_``.
     """
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
@@ -542,57 +541,39 @@ class RidgeCV(MultiOutputMixin, _L1L2Regressor):
         order = np.argsort(-alphas, kind="stable")       # l1l2 wants a decreasing grid
         l1l2_alphas = alphas[order] * n_samples / ((n_samples - 1) * total)
         Y = y if y.ndim == 2 else y[:, None]
-        if self.scoring is not None:
-            self._score_predictions(X, y, Y, sample_weight, alphas, order, l1l2_alphas)
-            return
-        results, errors = [], np.empty((n_samples, Y.shape[1], alphas.size))
-        for k in range(Y.shape[1]):
-            cv = _call(l1l2.ridge_cv, X, Y[:, k], alphas=l1l2_alphas, cv="loo",
-                       fit_intercept=self.fit_intercept, sample_weight=sample_weight)
-            results.append(cv)
-            # back to the user's order of alphas; s_i e_i^2 with raw weights
-            errors[:, k, order] = cv.fold_errors * (total / n_samples)
-        self.result_ = results if y.ndim == 2 else results[0]
-        if self.alpha_per_target and y.ndim == 2:
-            best = np.argmin(errors.mean(axis=0), axis=1)
-            self.alpha_ = alphas[best]
-            self.best_score_ = -errors.mean(axis=0)[np.arange(Y.shape[1]), best]
-        else:
-            mean = errors.mean(axis=(0, 1))
-            best = int(np.argmin(mean))
-            self.alpha_ = float(alphas[best])
-            self.best_score_ = float(-mean[best])
-        if self.store_cv_results:
-            self.cv_results_ = errors if y.ndim == 2 else errors[:, 0, :]
-        refit = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y, sample_weight)
-        self.coef_, self.intercept_ = refit.coef_, refit.intercept_
-
-    def _score_predictions(self, X, y, Y, sample_weight, alphas, order, l1l2_alphas):
-        """cv=None with a scorer: it scores the exact leave-one-out predictions (all samples at
-        once, as scikit-learn does), per alpha; alpha_ maximises the score."""
-        scorer = check_scoring(self, scoring=self.scoring)
-        predictions = np.empty((X.shape[0], Y.shape[1], alphas.size))
+        # exact leave-one-out predictions, (n, k, alphas) in the user's order of alphas, with
+        # scikit-learn's penalty for every left-out refit (left_out_weight=1: see loo_predictions)
+        predictions = np.empty((n_samples, Y.shape[1], alphas.size))
         for k in range(Y.shape[1]):
             predictions[:, k, order] = _call(loo_predictions, X, Y[:, k], l1l2_alphas,
                                              fit_intercept=self.fit_intercept,
-                                             sample_weight=sample_weight)
-        if self.alpha_per_target and y.ndim == 2:
-            scores = np.array([[scorer(_Identity(), predictions[:, k, a], Y[:, k])
+                                             sample_weight=sample_weight, left_out_weight=1.0)
+        if self.scoring is None:      # minus the mean of s_i e_i^2 (raw weights)
+            weights = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
+            results = weights[:, None, None] * (Y[:, :, None] - predictions)**2
+            scores = -results.mean(axis=0)                                   # (k, alphas)
+            joint = scores.mean(axis=0)
+        else:                         # the scorer judges the predictions, all samples at once
+            scorer = check_scoring(self, scoring=self.scoring)
+            weighting = {} if sample_weight is None else {"sample_weight": sample_weight}
+            results = predictions
+            scores = np.array([[scorer(_Identity(), predictions[:, k, a], Y[:, k], **weighting)
                                 for a in range(alphas.size)] for k in range(Y.shape[1])])
+            joint = np.array([scorer(_Identity(), predictions[..., a] if y.ndim == 2
+                                     else predictions[:, 0, a], y, **weighting)
+                              for a in range(alphas.size)])
+        if self.alpha_per_target and y.ndim == 2:
             best = np.argmax(scores, axis=1)
             self.alpha_ = alphas[best]
             self.best_score_ = scores[np.arange(Y.shape[1]), best]
         else:
-            shaped = predictions if y.ndim == 2 else predictions[:, 0, :]
-            scores = np.array([scorer(_Identity(), shaped[..., a], y) for a in range(alphas.size)])
-            best = int(np.argmax(scores))
+            best = int(np.argmax(joint))
             self.alpha_ = float(alphas[best])
-            self.best_score_ = float(scores[best])
-        self.result_ = None
+            self.best_score_ = float(joint[best])
         if self.store_cv_results:
-            self.cv_results_ = predictions if y.ndim == 2 else predictions[:, 0, :]
+            self.cv_results_ = results if y.ndim == 2 else results[:, 0, :]
         refit = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit(X, y, sample_weight)
-        self.coef_, self.intercept_ = refit.coef_, refit.intercept_
+        self.coef_, self.intercept_, self.result_ = refit.coef_, refit.intercept_, refit.result_
 
     def _grid_search(self, X, y, sample_weight, alphas):
         if self.store_cv_results:
