@@ -183,6 +183,17 @@ def path_l1l2(X, y, alphas, l1_ratio, tol):
     return _record("l1l2", call, X, y, alphas, l1_ratio)
 
 
+def _warm_loop(est, X, y, alphas):
+    """Fit the warm-starting estimator ``est`` down ``alphas``: (coefs, intercepts, n_iter, None)."""
+    coefs, intercepts, n_iter = [], [], 0
+    for alpha in alphas:
+        est.set_params(alpha=alpha).fit(X, y)
+        coefs.append(est.coef_.copy())
+        intercepts.append(est.intercept_)
+        n_iter += int(np.max(est.n_iter_))
+    return np.array(coefs), np.array(intercepts), n_iter, None
+
+
 def _warm_loop_adapter(solver, **params):
     """Path as a loop of warm-started estimator fits (warm_start=True), one per alpha."""
     def path(X, y, alphas, l1_ratio, tol):
@@ -191,16 +202,8 @@ def _warm_loop_adapter(solver, **params):
         if l1_ratio != 1.0:
             kwargs["l1_ratio"] = l1_ratio
 
-        def call():
-            est, coefs, intercepts, n_iter = cls(**kwargs), [], [], 0
-            for alpha in alphas:
-                est.set_params(alpha=alpha).fit(X, y)
-                coefs.append(est.coef_.copy())
-                intercepts.append(est.intercept_)
-                n_iter += int(np.max(est.n_iter_))
-            return np.array(coefs), np.array(intercepts), n_iter, None
-
-        return _record(solver, call, X, y, alphas, l1_ratio)
+        return _record(solver, lambda: _warm_loop(cls(**kwargs), X, y, alphas), X, y, alphas,
+                       l1_ratio)
     return path
 
 
@@ -320,15 +323,7 @@ def _estimator_path_call(solver, **params):
     def build(X, y, alphas, tol):
         cls = _api(solver, 1.0)
 
-        def call():
-            est, coefs, intercepts, n_iter = cls(tol=tol, warm_start=True, **params), [], [], 0
-            for alpha in alphas:
-                est.set_params(alpha=alpha).fit(X, y)
-                coefs.append(est.coef_.copy())
-                intercepts.append(est.intercept_)
-                n_iter += int(np.max(est.n_iter_))
-            return np.array(coefs), np.array(intercepts), n_iter, None
-        return call
+        return lambda: _warm_loop(cls(tol=tol, warm_start=True, **params), X, y, alphas)
     return build
 
 
