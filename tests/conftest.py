@@ -119,3 +119,13 @@ def data(rng):
     X = rng.standard_normal((20, 4))
     y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + 0.1 * rng.standard_normal(20)
     return X, y
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A distributed.Client of a LocalCluster: 2 worker processes of 1 thread each, on loopback."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
+        yield client

@@ -6,7 +6,7 @@ from numpy.typing import ArrayLike
 from l1l2 import _validation as v
 from l1l2._parallel import parallel_map
 from l1l2._path import N_PATH_FITS, fit_path
-from l1l2._prepare import Moments, design_from_moments, use_gram
+from l1l2._prepare import Moments, centring_cancels, design_from_moments, use_gram
 from l1l2._results import CVResult
 from l1l2._typing import Design, Precompute, Splits
 from l1l2._warnings import warn_if_not_converged
@@ -125,8 +125,8 @@ def shared_gram_designs(options, splits, fold_ids):
     When the folds partition the rows and covariance mode is chosen, the Moments (X'SX, X's, ...)
     of each held-out part are summed for the full data, and each training fold's are the full ones
     minus its held-out part: one Gram's worth of work for all K + 1 paths, not K + 1 Grams.
-    Returns (None, [None] * K) where that does not apply, and None for any design whose centring
-    would lose too many digits (those are built from the rows instead).
+    Returns (None, [None] * K) where that does not apply, or where sparse X's centred Gram (the
+    rank-one centring of X'SX) would lose too many digits: those paths are built from the rows.
     """
     X, n_folds = options.X, len(splits)
     partition = (np.all(fold_ids >= 0) and sum(test.size for _, test in splits) == X.shape[0]
@@ -139,6 +139,8 @@ def shared_gram_designs(options, splits, fold_ids):
     held_out = [Moments.of(X[test], options.y[test], None if raw is None else raw[test])
                 for _, test in splits]
     total = sum(held_out[1:], held_out[0])
+    if scipy.sparse.issparse(X) and centring_cancels(total.x_mean, np.diag(total.xx) / total.weight):
+        return None, [None] * n_folds
     build = lambda moments: design_from_moments(moments, options.fit_intercept,
                                                 options.penalty_factor, X.dtype)
     return build(total), [build(total - part) for part in held_out]

@@ -163,14 +163,22 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
 
     gram = gram_choice(precompute, X, n_fits=Y.shape[1])
     design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
-    l1, l2 = penalties(alpha, l1_ratio, factors, X.dtype)
-    solver = Solver(design, prepare_targets(design, Y, fit_intercept), W0)
-    fits = solver.run(l1, l2, positive, tol, max_iter, threads)
-    objective = enet_objective_from_loss(fits.loss, n_samples, fits.coef, alpha, l1_ratio, factors)
-    # stacklevel 3: this function, then the public function, then the user's line.
-    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=3)
+    # stacklevel 4: solve_prepared, this function, the public function, then the user's line.
+    return solve_prepared(design, prepare_targets(design, Y, fit_intercept), W0, alpha, l1_ratio,
+                          factors, positive=positive, tol=tol, max_iter=max_iter, threads=threads,
+                          one_target=y.ndim == 1, stacklevel=4)
+
+
+def solve_prepared(design, targets, coef_init, alpha, l1_ratio, factors, *, positive, tol, max_iter,
+                   threads, one_target, stacklevel):
+    """The fit of prepared (Design, Targets) from coef_init (k, p): a FitResult, warned once."""
+    l1, l2 = penalties(alpha, l1_ratio, factors, design.dtype)
+    fits = Solver(design, targets, coef_init).run(l1, l2, positive, tol, max_iter, threads)
+    objective = enet_objective_from_loss(fits.loss, design.n_samples, fits.coef, alpha, l1_ratio,
+                                         factors)
+    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=stacklevel)
     return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=l1_ratio, loss="squared",
-                                  one_target=y.ndim == 1)
+                                  one_target=one_target)
 
 
 def penalties(alpha, l1_ratio, factors, dtype):

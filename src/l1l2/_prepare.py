@@ -5,7 +5,7 @@ dense and not already Fortran-ordered (a validated sparse X is canonical CSC, us
 statistics are accumulated in float64. In covariance ("Gram") mode the kernels work on
 G = (X - m)' S (X - m) and q = (X - m)' S y_c instead of X and y.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg.blas
@@ -151,13 +151,15 @@ def sparse_column_stats(X, weights, fit_intercept):
 
 
 def sparse_gram(X, weights, means):
-    """(X - m)' S (X - m) of sparse X (weights summing to n, or None) as a dense float64 array:
-    X' S X by a sparse product (one scaled copy of X when weighted), then the rank-one centring."""
+    """(X - m)' S (X - m) of sparse X (weights or None) for the weighted means m, as a dense float64
+    array: X' S X by a sparse product (one scaled copy of X when weighted), then the rank-one
+    centring."""
+    total = X.shape[0] if weights is None else float(np.sum(weights))
     if weights is not None:
         X = X.copy()
         X.data = X.data * np.sqrt(weights)[X.indices]
     gram = (X.T @ X).toarray().astype(np.float64)
-    return gram - X.shape[0] * np.outer(means, means)
+    return gram - total * np.outer(means, means)
 
 
 def prepare_sparse(X, weights, fit_intercept, unpenalised, gram):
@@ -264,54 +266,87 @@ def initial_state(design, targets, coef):
 
 @dataclass(frozen=True)
 class Moments:
-    """Weighted sums over a set of rows, all that covariance mode needs; they add and subtract, so
-    the moments of a training fold are those of all rows minus those of its held-out rows."""
-    n: int             # rows
-    weight: float      # sum_i s_i
-    x: np.ndarray      # (p,) X' s
-    xx: np.ndarray     # (p, p) X' S X
-    y: float           # sum_i s_i y_i
-    xy: np.ndarray     # (p,) X' S y
-    yy: float          # sum_i s_i y_i^2
+    """Weighted moments of a set of rows, centred at their own means: all that covariance mode needs.
+
+    Two sets merge exactly (Chan, Golub and LeVeque's pairwise update), so blocks of rows are
+    summarised separately (each centred in two passes) and added in any order or tree, with no
+    cancellation however far the means are from 0; subtracting a part undoes its addition (the
+    moments of a training fold are those of all rows minus its held-out rows'). y has k columns.
+    """
+    n: int                 # rows
+    weight: float          # W = sum_i s_i
+    x_mean: np.ndarray     # (p,) sum_i s_i x_i / W
+    y_mean: np.ndarray     # (k,)
+    xx: np.ndarray         # (p, p) sum_i s_i (x_i - x_mean)(x_i - x_mean)'
+    xy: np.ndarray         # (p, k) sum_i s_i (x_i - x_mean)(y_i - y_mean)'
+    yy: np.ndarray         # (k,) sum_i s_i (y_i - y_mean)^2
 
     @classmethod
     def of(cls, X, y, weights):
-        """Moments of the rows of X, y with raw weights (None: unit)."""
-        s = np.ones(X.shape[0]) if weights is None else weights
-        y = y.astype(np.float64)
+        """Moments of the rows of X (dense or sparse), y ((n,) or (n, k)) with raw weights (None:
+        unit), accumulated in float64."""
+        s = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+        Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+        weight = float(s.sum())
         if scipy.sparse.issparse(X):
-            xx = sparse_gram(X, weights, np.zeros(X.shape[1]))
+            x_mean = X.T @ s / weight if weight > 0 else np.zeros(X.shape[1])
+            xx = sparse_gram(X, weights, x_mean)            # (X - m)' S (X - m), without densifying
+            Xc_s = None
         else:
-            xx = (X.T @ (X if weights is None else X * weights[:, None].astype(X.dtype)))
-        return cls(X.shape[0], float(s.sum()), X.T @ s, xx.astype(np.float64),
-                   float(s @ y), X.T @ (s * y), float(s @ (y * y)))
+            X = np.asarray(X, dtype=np.float64)
+            x_mean = s @ X / weight if weight > 0 else np.zeros(X.shape[1])
+            centred = X - x_mean
+            Xc_s = centred * s[:, None]
+            xx = Xc_s.T @ centred
+        y_mean = s @ Y / weight if weight > 0 else np.zeros(Y.shape[1])
+        Yc = Y - y_mean
+        xy = Xc_s.T @ Yc if Xc_s is not None else X.T @ (s[:, None] * Yc)   # sum_i s_i Yc_i = 0
+        return cls(X.shape[0], weight, x_mean, y_mean, np.asarray(xx, dtype=np.float64),
+                   np.asarray(xy), s @ Yc**2)
 
     def __add__(self, other):
-        return Moments(*(a + b for a, b in zip(astuple_shallow(self), astuple_shallow(other))))
+        """The moments of both sets of rows."""
+        weight = self.weight + other.weight
+        if self.weight == 0 or other.weight == 0:     # weightless rows move nothing but n
+            heavy = other if self.weight == 0 else self
+            return replace(heavy, n=self.n + other.n)
+        share = other.weight / weight
+        dx, dy = other.x_mean - self.x_mean, other.y_mean - self.y_mean
+        f = self.weight * share                        # W_a W_b / W
+        return Moments(self.n + other.n, weight, self.x_mean + share * dx, self.y_mean + share * dy,
+                       self.xx + other.xx + f * np.outer(dx, dx),
+                       self.xy + other.xy + f * np.outer(dx, dy), self.yy + other.yy + f * dy**2)
 
-    def __sub__(self, other):
-        return Moments(*(a - b for a, b in zip(astuple_shallow(self), astuple_shallow(other))))
-
-
-def astuple_shallow(moments):
-    return tuple(getattr(moments, f) for f in Moments.__dataclass_fields__)
+    def __sub__(self, part):
+        """The moments of these rows without part's (which must be among them)."""
+        weight = self.weight - part.weight
+        if part.weight == 0:
+            return replace(self, n=self.n - part.n)
+        x_mean = (self.weight * self.x_mean - part.weight * part.x_mean) / weight
+        y_mean = (self.weight * self.y_mean - part.weight * part.y_mean) / weight
+        dx, dy = part.x_mean - x_mean, part.y_mean - y_mean
+        f = weight * part.weight / self.weight
+        return Moments(self.n - part.n, weight, x_mean, y_mean,
+                       self.xx - part.xx - f * np.outer(dx, dx),
+                       self.xy - part.xy - f * np.outer(dx, dy), self.yy - part.yy - f * dy**2)
 
 
 def design_from_moments(moments, fit_intercept, penalty, dtype):
-    """(Design, Targets) in covariance mode from Moments, or None where centring them would cancel
-    too many digits (means beyond MAX_MEAN_OVER_SD standard deviations): then build from the rows."""
+    """(Design, Targets) in covariance mode from Moments (weights normalised to sum to n)."""
     n, weight = moments.n, moments.weight
-    to_n = n / weight                       # weights normalised to sum to n
-    x_mean = moments.x / weight if fit_intercept else np.zeros_like(moments.x)
-    y_mean = moments.y / weight if fit_intercept else 0.0
-    G = to_n * (moments.xx - weight * np.outer(x_mean, x_mean))
-    yy = to_n * (moments.yy - weight * y_mean * y_mean)
+    to_n = n / weight
+    G, xty, yy = moments.xx, moments.xy, moments.yy
+    if not fit_intercept:         # moments about 0: add back the means' share
+        G = G + weight * np.outer(moments.x_mean, moments.x_mean)
+        xty = xty + weight * np.outer(moments.x_mean, moments.y_mean)
+        yy = yy + weight * moments.y_mean**2
+    G, xty, yy = to_n * G, to_n * xty, to_n * yy
     colsq = np.diag(G) / n
-    if fit_intercept and (centring_cancels(x_mean, colsq) or centring_cancels(y_mean, yy / n)):
-        return None
-    colsq = np.where(colsq <= 1e-20 * np.diag(moments.xx) * to_n / n, 0.0, colsq)
+    second = colsq + (to_n * weight / n) * moments.x_mean**2 * fit_intercept
+    colsq = np.where(colsq <= 1e-20 * second, 0.0, colsq)   # constant columns: exactly 0
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
     empty = np.empty(0, dtype=dtype)
+    x_mean = moments.x_mean if fit_intercept else np.zeros_like(moments.x_mean)
     design = Design(
         X=None, n_samples=n, dtype=np.dtype(dtype), sample_weight=empty,
         offsets=x_mean.astype(dtype) if fit_intercept else empty, x_mean=x_mean,
@@ -319,7 +354,7 @@ def design_from_moments(moments, fit_intercept, penalty, dtype):
         unpenalised_gram=np.ascontiguousarray(G[np.ix_(unpenalised, unpenalised)]) / n,
         gram=np.asfortranarray(G, dtype=dtype),
     )
-    xty = to_n * (moments.xy - moments.x * y_mean)       # (X - m)' S (y - y_mean)
-    targets = Targets(np.ascontiguousarray(xty[None, :], dtype=dtype), np.array([y_mean]),
-                      np.array([yy]), np.array([max(yy / n, np.finfo(np.float64).tiny)]))
+    y_mean = moments.y_mean if fit_intercept else np.zeros_like(moments.y_mean)
+    targets = Targets(np.ascontiguousarray(xty.T, dtype=dtype), y_mean, yy,
+                      np.maximum(yy / n, np.finfo(np.float64).tiny))
     return design, targets
