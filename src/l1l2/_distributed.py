@@ -121,17 +121,19 @@ def apply_checked(function, X, y, s, dtype, *args):
     return function(*checked_block(X, y, s, dtype), *args)
 
 
-def map_reduce(function, rows, *args, client=None):
+def map_reduce(function, rows, *args, client=None, per_block=None):
     """The sum (+) over the row blocks of function(X_b, y_b, s_b, *args), a tree on the cluster.
 
     function must be importable by the workers (module level); X_b comes in the fit's dtype, y_b in
     float64, s_b as raw float64 weights or None. args are sent with every task: keep them small.
+    per_block, if given, has one item per block, passed to that block's task only (after args).
     Runs on client if given, else on dask's default scheduler (an active Client, if there is one).
     """
     dask, _ = import_dask()
     task = dask.delayed(apply_checked, pure=True)
-    parts = [task(function, X, y, s, rows.dtype, *args)
-             for X, y, s in zip(rows.X, rows.y, rows.weight)]
+    own = [()] * rows.n_blocks if per_block is None else [(item,) for item in per_block]
+    parts = [task(function, X, y, s, rows.dtype, *args, *extra)
+             for X, y, s, extra in zip(rows.X, rows.y, rows.weight, own)]
     add_all = dask.delayed(sum_all, pure=True)
     while len(parts) > 1:
         parts = [add_all(parts[i:i + SPLIT_EVERY]) for i in range(0, len(parts), SPLIT_EVERY)]
@@ -146,7 +148,7 @@ def compute(graph, client=None):
     """The value of a dask graph, on client if given (else dask's default scheduler)."""
     dask, _ = import_dask()
     if client is not None:
-        return client.compute(graph).result()
+        return client.gather(client.compute(graph))
     return dask.compute(graph)[0]
 
 

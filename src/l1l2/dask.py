@@ -167,7 +167,7 @@ def lasso_path(X, y, *, alphas: ArrayLike | None = None, n_alphas: int = 100,
     >>> X = da.random.default_rng(0).standard_normal((2000, 4), chunks=(500, 4))
     >>> path = l1l2.dask.lasso_path(X, X[:, 0] - X[:, 1], n_alphas=10)
     >>> int(path.df[0]), int(path.df[-1])
-    (0, 4)
+    (0, 2)
     """
     return enet_path(X, y, 1.0, alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                      fit_intercept=fit_intercept, sample_weight=sample_weight, positive=positive,
