@@ -288,21 +288,19 @@ class Moments:
         s = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
         Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
         weight = float(s.sum())
+        if weight <= 0:                  # no weight: nothing but a row count
+            p, k = X.shape[1], Y.shape[1]
+            return cls(X.shape[0], 0.0, np.zeros(p), np.zeros(k), np.zeros((p, p)),
+                       np.zeros((p, k)), np.zeros(k))
+        x_mean = np.asarray(X.T @ s, dtype=np.float64) / weight
+        y_mean = s @ Y / weight
         if scipy.sparse.issparse(X):
-            x_mean = X.T @ s / weight if weight > 0 else np.zeros(X.shape[1])
-            xx = sparse_gram(X, weights, x_mean)            # (X - m)' S (X - m), without densifying
-            Xc_s = None
+            xx = sparse_gram(X, weights, x_mean)          # (X - m)' S (X - m), never densified
+            Yc = Y - y_mean
+            xy, yy = X.T @ (s[:, None] * Yc), s @ Yc**2   # the centring of X adds m sum s Yc = 0
         else:
-            X = np.asarray(X, dtype=np.float64)
-            x_mean = s @ X / weight if weight > 0 else np.zeros(X.shape[1])
-            centred = X - x_mean
-            Xc_s = centred * s[:, None]
-            xx = Xc_s.T @ centred
-        y_mean = s @ Y / weight if weight > 0 else np.zeros(Y.shape[1])
-        Yc = Y - y_mean
-        xy = Xc_s.T @ Yc if Xc_s is not None else X.T @ (s[:, None] * Yc)   # sum_i s_i Yc_i = 0
-        return cls(X.shape[0], weight, x_mean, y_mean, np.asarray(xx, dtype=np.float64),
-                   np.asarray(xy), s @ Yc**2)
+            xx, xy, yy = centred_products(X, Y, weights, x_mean, y_mean)
+        return cls(X.shape[0], weight, x_mean, y_mean, xx, np.asarray(xy), yy)
 
     def __add__(self, other):
         """The moments of both sets of rows."""
@@ -329,6 +327,28 @@ class Moments:
         return Moments(self.n - part.n, weight, x_mean, y_mean,
                        self.xx - part.xx - f * np.outer(dx, dx),
                        self.xy - part.xy - f * np.outer(dx, dy), self.yy - part.yy - f * dy**2)
+
+
+def centred_products(X, Y, weights, x_mean, y_mean):
+    """(Xc' S Xc, Xc' S Yc, diag(Yc' S Yc)) in float64 for dense X centred at x_mean and Y at
+    y_mean: rows centred (and scaled by sqrt(s)) a block of ROW_BLOCK_BYTES at a time, X'X by syrk."""
+    p, k = X.shape[1], Y.shape[1]
+    xx, xy, yy = np.zeros((p, p), order="F"), np.zeros((p, k)), np.zeros(k)
+    rows = max(1, ROW_BLOCK_BYTES // (8 * p))
+    for start in range(0, X.shape[0], rows):
+        block = slice(start, start + rows)
+        Xc, Yc = X[block] - x_mean, Y[block] - y_mean      # float64 (the means are)
+        if weights is not None:
+            root = np.sqrt(weights[block])[:, None]
+            Xc *= root
+            Yc *= root
+        # syrk's trans=0 on Xc' (Fortran-ordered, as C-ordered Xc transposed) gives Xc'Xc, no copy
+        xx = scipy.linalg.blas.dsyrk(1.0, Xc.T, beta=1.0, c=xx, overwrite_c=True)
+        xy += Xc.T @ Yc
+        yy += np.einsum("ik,ik->k", Yc, Yc)
+    upper = np.triu_indices(p, 1)
+    xx.T[upper] = xx[upper]     # syrk fills the upper triangle only
+    return xx, xy, yy
 
 
 def design_from_moments(moments, fit_intercept, penalty, dtype):
