@@ -505,6 +505,20 @@ def test_2d_y_equals_per_column_fits(family, n_targets, dtype, tols, problem, rn
     np.testing.assert_allclose(res.predict(X), expected, rtol=0, atol=prediction_tol * np.max(np.abs(expected)))
 
 
+@pytest.mark.parametrize("precompute", [True, False])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_threads_give_bit_identical_results(family, precompute, problem, rng):
+    """A 2-D y split over threads: every field equal, bit for bit, to the sequential fit."""
+    X, Y = problem("tall", n_targets=7)
+    weights = rng.uniform(0.1, 3.0, X.shape[0])
+    alpha = some_alpha(family, X, Y[:, 0], sample_weight=weights)
+    fits = {threads: fit(family, X, Y, alpha, sample_weight=weights, precompute=precompute,
+                         threads=threads) for threads in (1, 2, 3, None, -1)}
+    for threads, res in fits.items():
+        for name in ("coef", "intercept", "objective", "dual_gap", "n_iter", "converged"):
+            assert np.array_equal(getattr(res, name), getattr(fits[1], name)), (threads, name)
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_warm_start_gives_same_answer_in_fewer_iterations(family, problem, tols64):
     X, y = problem("correlated")
