@@ -292,13 +292,15 @@ class Moments:
             p, k = X.shape[1], Y.shape[1]
             return cls(X.shape[0], 0.0, np.zeros(p), np.zeros(k), np.zeros((p, p)),
                        np.zeros((p, k)), np.zeros(k))
-        x_mean = np.asarray(X.T @ s, dtype=np.float64) / weight
         y_mean = s @ Y / weight
         if scipy.sparse.issparse(X):
+            x_mean = X.T @ s / weight
             xx = sparse_gram(X, weights, x_mean)          # (X - m)' S (X - m), never densified
             Yc = Y - y_mean
             xy, yy = X.T @ (s[:, None] * Yc), s @ Yc**2   # the centring of X adds m sum s Yc = 0
         else:
+            x_mean = sum(s[rows] @ X[rows].astype(np.float64, copy=False)
+                         for rows in row_blocks(X)) / weight
             xx, xy, yy = centred_products(X, Y, weights, x_mean, y_mean)
         return cls(X.shape[0], weight, x_mean, y_mean, xx, np.asarray(xy), yy)
 
@@ -329,14 +331,18 @@ class Moments:
                        self.xy - part.xy - f * np.outer(dx, dy), self.yy - part.yy - f * dy**2)
 
 
+def row_blocks(X):
+    """Slices of X's rows of about ROW_BLOCK_BYTES in float64: the temporaries of a pass."""
+    rows = max(1, ROW_BLOCK_BYTES // (8 * X.shape[1]))
+    return [slice(start, start + rows) for start in range(0, X.shape[0], rows)]
+
+
 def centred_products(X, Y, weights, x_mean, y_mean):
     """(Xc' S Xc, Xc' S Yc, diag(Yc' S Yc)) in float64 for dense X centred at x_mean and Y at
     y_mean: rows centred (and scaled by sqrt(s)) a block of ROW_BLOCK_BYTES at a time, X'X by syrk."""
     p, k = X.shape[1], Y.shape[1]
     xx, xy, yy = np.zeros((p, p), order="F"), np.zeros((p, k)), np.zeros(k)
-    rows = max(1, ROW_BLOCK_BYTES // (8 * p))
-    for start in range(0, X.shape[0], rows):
-        block = slice(start, start + rows)
+    for block in row_blocks(X):
         Xc, Yc = X[block] - x_mean, Y[block] - y_mean      # float64 (the means are)
         if weights is not None:
             root = np.sqrt(weights[block])[:, None]
