@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import l1l2._batch
 import l1l2._cv
 import l1l2.dask
 import l1l2._fit
@@ -16,7 +17,7 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.mark.parametrize("module", [l1l2._fit, l1l2._path, l1l2._cv, l1l2._ridge, l1l2._lad,
-                                    l1l2.dask],
+                                    l1l2._batch, l1l2.dask],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0

@@ -5,6 +5,7 @@ Every squared-loss solver minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2
 LAD and quantile regression minimise ``1/n sum_i s_i rho(y_i - x_i.w - b) + alpha sum_j f_j |w_j|``
 exactly (an LP), certified the same way.
 """
+from l1l2._batch import FitResults, fit_many
 from l1l2._cv import enet_cv, lasso_cv
 from l1l2._fit import elastic_net, lasso
 from l1l2._lad import lad, lad_path, quantile, quantile_path
@@ -15,5 +16,6 @@ from l1l2._warnings import ConvergenceWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["CVResult", "ConvergenceWarning", "FitResult", "PathResult", "elastic_net", "enet_cv",
-           "enet_path", "lad", "lad_path", "lasso", "lasso_cv", "lasso_path", "quantile", "quantile_path", "ridge", "ridge_cv", "ridge_path", "__version__"]
+__all__ = ["CVResult", "ConvergenceWarning", "FitResult", "FitResults", "PathResult", "elastic_net",
+           "enet_cv", "enet_path", "fit_many", "lad", "lad_path", "lasso", "lasso_cv", "lasso_path",
+           "quantile", "quantile_path", "ridge", "ridge_cv", "ridge_path", "__version__"]
