@@ -89,7 +89,7 @@ def overhead(args):
         "lad": (lambda lib, X, y, **kw: lib.lad(X, y, **kw), lambda f: f.coef),
     }
     records = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         Xd = client.persist(da.from_array(X, chunks=(args.n // 8, P)))
         yd = client.persist(da.from_array(y, chunks=args.n // 8))

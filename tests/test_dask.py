@@ -208,7 +208,7 @@ def test_killed_worker_gives_the_same_answer_or_an_error(rng, allowed_failures):
     yd = da.from_array(y, chunks=100)
     reference = l1l2.lasso(X, y, 0.05, tol=TIGHT)
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                          host="127.0.0.1") as cluster, Client(cluster) as client:
         victim = next(iter(client.run(os.getpid).values()))       # a worker process's pid
         outcome = {}

@@ -432,17 +432,12 @@ class Solver:
             # basis candidates: small residuals first, penalty rows ranked by |beta_j| * column scale
             scores = np.concatenate([np.abs(r[rows]),
                                      np.abs(self.beta[penalised]) * P.colscale[penalised]])
-            order = np.argsort(scores, kind="stable").astype(np.intp)
             row_side = np.concatenate([side[rows], pen_side])
-            outcome, n_pivots, beta, r_rows, basis, u = simplex(
-                Z, y[rows], P.c[rows], P.loss.lo, P.loss.hi, pen_pos,
-                l_pen, g_fixed / scale, order, row_side, max_iter - total_pivots, DUAL_TOL)
+            outcome, n_pivots, beta, dual, lp = simplex_rows(
+                Z, y[rows], P.c[rows], P.loss, pen_pos, l_pen, g_fixed / scale, scores, row_side,
+                max_iter - total_pivots)
             total_pivots += n_pivots
             side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
-            lp = RowLp(Z, np.concatenate([P.c[rows], l_pen]), pen_pos,
-                       np.concatenate([np.full(len(rows), P.loss.lo), -np.ones(len(penalised))]),
-                       np.concatenate([np.full(len(rows), P.loss.hi), np.ones(len(penalised))]))
-            outcome, dual = lp.dual(outcome, row_side, basis, u, r_rows == 0, g_fixed / scale)
             if outcome == Outcome.STALLED and not rescued:
                 # a degenerate vertex that is not optimal, and Bland's rule too slow to leave it:
                 # HiGHS finds an optimal vertex of these rows once, and the simplex restarts there
@@ -484,25 +479,55 @@ class Solver:
         return self.problem.rows(index, cols).T @ weights[index]
 
     def _certify(self, l, r, d, t):
-        """The objective P(beta) and the duality gap P(beta) - D(d, t).
-
-        The gap is a sum of non-negative complementarity terms plus |e . beta|, the rounding left
-        in the dual equality e = Z'(c d) + l t = 0. That equality must hold for every column, also
-        those the fit left out as spanned by others: if it fails for an unpenalised one (beyond
-        rounding) there is no certificate, and the gap is infinite."""
-        P, beta = self.problem, self.beta
-        w = beta[:len(l)]
+        """The objective P(beta) and the duality gap P(beta) - D(d, t) at the residuals r and the
+        dual values d (n,) and t (p,): see certificate."""
+        P = self.problem
         loss = P.loss(r)
-        e = P.transpose_times(P.c * d)
-        e[:len(l)] += l * t
-        # the scale of e_j's terms: |z_j| |d| in the c-weighted norm (Cauchy-Schwarz), and l_j |t_j|
-        size = np.sqrt(P.c @ d**2) * P.colscale
-        size[:len(l)] += l * np.abs(t)
-        unpenalised = np.append(l, 0.0)[:P.n_coef] == 0
-        if np.any(np.abs(e[unpenalised]) > EQUALITY_TOL * size[unpenalised]):
-            return float(P.c @ loss + l @ np.abs(w)), np.inf
-        gap = P.c @ (loss - d * r) + l @ (np.abs(w) + t * w) + abs(e @ beta)
-        return float(P.c @ loss + l @ np.abs(w)), float(gap)
+        return certificate(l, t, self.beta, P.c @ loss, P.c @ (loss - d * r),
+                           P.transpose_times(P.c * d), np.sqrt(P.c @ d**2) * P.colscale)
+
+
+def simplex_rows(Z, y, c, loss, pen_pos, l_pen, g_fixed, scores, side, max_pivots):
+    """The simplex kernel on these rows, and the dual values of its result.
+
+    Z (m, pa) the observation rows (columns scaled), y and c theirs; pen_pos, l_pen the penalty
+    rows (in scaled units); g_fixed (pa,) the fixed rows' sum of c_i d_i z_i (scaled); scores
+    (m + k,) rank the basis candidates (smallest first); side (m + k,) the starting sides, updated.
+    Returns (outcome, n_pivots, beta (pa,) scaled, dual (m + k,) the d of every row, lp: the RowLp
+    of these rows, for a restart from HiGHS's vertex)."""
+    order = np.argsort(scores, kind="stable").astype(np.intp)
+    outcome, n_pivots, beta, r_rows, basis, u = simplex(
+        Z, y, c, loss.lo, loss.hi, pen_pos, l_pen, g_fixed, order, side, max_pivots, DUAL_TOL)
+    k = len(l_pen)
+    lp = RowLp(Z, np.concatenate([c, l_pen]), pen_pos,
+               np.concatenate([np.full(len(c), loss.lo), -np.ones(k)]),
+               np.concatenate([np.full(len(c), loss.hi), np.ones(k)]))
+    outcome, dual = lp.dual(outcome, side, basis, u, r_rows == 0, g_fixed)
+    return outcome, n_pivots, beta, dual, lp
+
+
+def certificate(l, t, beta, loss, complementarity, zd, size):
+    """The objective P(beta) and the duality gap P(beta) - D(d, t) from sums over the observations.
+
+    loss = sum_i c_i rho(r_i); complementarity = sum_i c_i (rho(r_i) - d_i r_i); zd = Z'(c d) (pa,);
+    size (pa,) = sqrt(sum_i c_i d_i^2) times the column scales: the scale of zd_j's terms, |z_j| |d|
+    in the c-weighted norm (Cauchy-Schwarz). t (p,) the penalty rows' dual values.
+
+    The gap is a sum of non-negative complementarity terms plus |e . beta|, the rounding left
+    in the dual equality e = Z'(c d) + l t = 0. That equality must hold for every column, also
+    those the fit left out as spanned by others: if it fails for an unpenalised one (beyond
+    rounding) there is no certificate, and the gap is infinite."""
+    w = beta[:len(l)]
+    e = zd.copy()
+    e[:len(l)] += l * t
+    size = size.copy()
+    size[:len(l)] += l * np.abs(t)
+    objective = float(loss + l @ np.abs(w))
+    unpenalised = np.append(l, 0.0)[:len(beta)] == 0
+    if np.any(np.abs(e[unpenalised]) > EQUALITY_TOL * size[unpenalised]):
+        return objective, np.inf
+    gap = complementarity + l @ (np.abs(w) + t * w) + abs(e @ beta)
+    return objective, float(gap)
 
 
 

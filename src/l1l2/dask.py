@@ -7,8 +7,10 @@ Requires the ``dask`` extra (``pip install 'l1l2[dask]'``: dask[array] and distr
   each block centred at its own means and the blocks merged exactly in a tree on the cluster); the
   driver then solves in covariance mode, exactly as the in-memory fit with ``precompute=True`` does.
   The intercept is unpenalised. The statistics take O(p^2) memory, so p is at most 5000.
-- :func:`lad`, :func:`quantile`: distributed IRLS (each iteration one pass), then the exact simplex
-  finish on the driver from the rows nearest the fit, gathered; certified by the LP duality gap.
+- :func:`lad`, :func:`quantile`: a start from IRLS on a subsample drawn in one pass, then the exact
+  simplex finish on the driver from the rows nearest the fit, gathered (the others held on their side
+  and summed in the blocks); one more pass checks that none crossed and certifies the result by the LP
+  duality gap. Typically 3-4 passes (see l1l2._dask_lad for the decision against IRLS on all rows).
 - :func:`map_fits`: many independent in-memory fits ("one model per group") in batches on the cluster.
 
 X is a ``dask.array`` (n, p) chunked by rows (column chunks are merged: each task needs whole rows);
@@ -208,8 +210,23 @@ def lad(X, y, *, alpha: float = 0.0, fit_intercept: bool = True, sample_weight=N
         penalty_factor: ArrayLike | None = None, tol: float = 1e-9, max_iter: int = 10_000,
         client=None) -> FitResult:
     """Least absolute deviations of row-chunked dask X, y, exact and certified (see
-    :func:`l1l2.lad`): distributed IRLS, then the simplex on the driver from the gathered rows
-    nearest the fit, the others held on their sides (those that cross join).
+    :func:`l1l2.lad`, same parameters and result, plus client as in :func:`lasso`).
+
+    One pass draws a subsample (about sqrt(p) n^(2/3) rows, at most 200000) that IRLS fits on the
+    driver; one pass gathers the rows nearest that fit (the others are held on their side, summed
+    in their blocks); the simplex solves the gathered rows exactly on the driver; one pass checks
+    that no held row crossed (those that did join, and the simplex goes on) and computes the LP
+    duality gap over all rows. The driver never holds a vector of length n.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, l1l2, l1l2.dask
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((4000, 3))
+    >>> y = X @ [1.0, 0.0, -1.0] + rng.standard_t(2, 4000)
+    >>> fit = l1l2.dask.lad(da.from_array(X, chunks=(1000, 3)), y)
+    >>> bool(np.allclose(fit.coef, l1l2.lad(X, y).coef, atol=1e-9)), fit.converged
+    (True, True)
     """
     from l1l2 import _dask_lad
     return _dask_lad.lad(X, y, alpha=alpha, fit_intercept=fit_intercept,
