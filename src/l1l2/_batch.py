@@ -10,7 +10,6 @@ keeps BLAS from oversubscribing the cores). Ridge's direct solvers are the excep
 call (multithreaded as BLAS likes) solves every target with one alpha.
 """
 import inspect
-import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -23,10 +22,9 @@ from numpy.typing import ArrayLike
 from l1l2 import _lad
 from l1l2 import _validation as v
 from l1l2._fit import Solver, elastic_net, lasso, penalties
-from l1l2._grid import default_alphas
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map, single_threaded_blas
-from l1l2._path import N_PATH_FITS, enet_path, fit_path, lasso_path, report
+from l1l2._path import N_PATH_FITS, enet_path, fit_path, lasso_path
 from l1l2._prepare import Targets, gram_choice, prepare_design, prepare_targets
 from l1l2._results import FitResult, PathResult, ReadOnly
 from l1l2._ridge import SOLVERS, fit_ridge_path, ridge, ridge_options, ridge_path, warn_path
@@ -491,39 +489,14 @@ def lad_paths(X, Y, alphas, threads, options):
     problem = _lad.make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
 
     def path_block(block):
-        return [lad_path_of(problem, Y[:, j], options) for j in range(block.start, block.stop)]
+        return [_lad.fit_path(problem, Y[:, j], options) for j in range(block.start, block.stop)]
 
     paths = [one for part in run_blocks(path_block, Y.shape[1], threads) for one in part]
     warn_if_not_converged(np.concatenate([path.converged for path, _ in paths]),
-                          [gap for _, gaps in paths for gap in gaps], options.tol, options.max_iter,
-                          stacklevel=3, what="path points (all targets)", scale=_lad.LAD_SCALE,
-                          steps="pivots")
+                          [fit.relative_gap for _, fits in paths for fit in fits], options.tol,
+                          options.max_iter, stacklevel=3, what="path points (all targets)",
+                          scale=_lad.LAD_SCALE, steps="pivots")
     return [path for path, _ in paths]
-
-
-def lad_path_of(problem, y, options):
-    """(PathResult, relative gaps) of one target: the loop of l1l2.lad_path on shared problem data.
-
-    TODO(issue 8): the loop of _lad._path, copied; _lad should expose this function and call it.
-    """
-    factors = options.penalty_factor
-    solver = _lad.Solver(problem, y)
-    _lad.start_unpenalised(solver, factors, options)
-    zero_above = _lad.alpha_max(solver, factors)
-    alphas = options.alphas
-    if alphas is None:
-        alphas = default_alphas(zero_above, options.n_alphas, options.alpha_min_ratio,
-                                *options.X.shape)
-    fits = []
-    for alpha in alphas:
-        started = time.perf_counter()
-        # at alpha_max itself the LP is degenerate: ask a hair above (see _lad._path)
-        at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
-        fits.append(solver.fit(at * factors, options.tol, options.max_iter, from_scratch=False))
-        report(options, alpha, fits[-1], time.perf_counter() - started, steps="steps")
-    path = PathResult.from_fits(alphas, fits, [fit.objective for fit in fits], l1_ratio=1.0,
-                                loss=problem.loss.name)
-    return path, [fit.relative_gap for fit in fits]
 
 
 # partial, not lambda: no frame of its own, so the warnings' stacklevel holds

@@ -775,14 +775,23 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
                                    precompute="auto", verbose=verbose, accept_sparse=True)
     problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
+    path, fits = fit_path(problem, options.y, options)
+    warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,
+                          options.max_iter, stacklevel=3, what="alphas", scale=LAD_SCALE,
+                          steps="pivots")
+    return path
+
+
+def fit_path(problem, y, options):
+    """The path of one target y on the problem's shared data: (PathResult, TargetFits)."""
     factors = options.penalty_factor
-    solver = Solver(problem, options.y)
+    solver = Solver(problem, y)
     start_unpenalised(solver, factors, options)
     zero_above = alpha_max(solver, factors)
     alphas = options.alphas
     if alphas is None:
         alphas = default_alphas(zero_above, options.n_alphas, options.alpha_min_ratio,
-                                *options.X.shape)
+                                *problem.X.shape)
     fits = []
     for alpha in alphas:
         started = time.perf_counter()
@@ -792,11 +801,9 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
         at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
         fits.append(solver.fit(at * factors, options.tol, options.max_iter, from_scratch=False))
         report(options, alpha, fits[-1], time.perf_counter() - started, steps="steps")
-    warn_if_not_converged([fit.converged for fit in fits], [fit.relative_gap for fit in fits],
-                          options.tol, options.max_iter, stacklevel=3, what="alphas",
-                          scale=LAD_SCALE, steps="pivots")
-    return PathResult.from_fits(alphas, fits, [fit.objective for fit in fits], l1_ratio=1.0,
-                                loss=loss.name)
+    path = PathResult.from_fits(alphas, fits, [fit.objective for fit in fits], l1_ratio=1.0,
+                                loss=problem.loss.name)
+    return path, fits
 
 
 def start_unpenalised(solver, factors, options):
