@@ -306,7 +306,8 @@ def enet_fits(X, Y, alpha, threads, options, l1_ratio=None):
 
     gram = gram_choice(precompute, X, n_fits=n_targets)
     # an alpha of 0 leaves every feature unpenalised, which the design (its gap) must know
-    designs = {zero: prepare_design(X, weights, fit_intercept, factors * (not zero), gram=gram)
+    designs = {zero: prepare_design(X, weights, fit_intercept, factors * (not zero), gram=gram,
+                                    threads=threads)
                for zero in np.unique(alpha == 0)}
     any_design = next(iter(designs.values()))   # they differ in the unpenalised features only
     out = Outputs.empty(n_targets, n_features, X.dtype)
@@ -388,7 +389,7 @@ def enet_paths(X, Y, alphas, threads, options):
     n_targets = Y.shape[1]
     gram = gram_choice(options.precompute, X, n_fits=N_PATH_FITS * n_targets)
     design = prepare_design(X, options.sample_weight, options.fit_intercept, options.penalty_factor,
-                            gram=gram)
+                            gram=gram, threads=threads)
 
     def path_block(block):
         targets = prepare_targets(design, Y[:, block], options.fit_intercept)

@@ -61,8 +61,9 @@ def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
         pass of O(n p^2) and then O(p) per coordinate update. "auto" uses it when n > p and the
         expected passes over X (about 10 per fit, per target of a 2-D y) cost more than the Gram.
     threads : int or None
-        For a 2-D y, the targets are split over this many threads (the kernels release the GIL):
-        None or -1 for all cores, 1 for sequential. Results are identical either way.
+        Threads for the Gram matrix (covariance mode) and, for a 2-D y, the targets (the kernels
+        release the GIL): None or -1 for all cores, 1 for sequential. Results are identical
+        either way.
 
     Returns
     -------
@@ -162,7 +163,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
           else coef_init.reshape(-1, n_features))
 
     gram = gram_choice(precompute, X, n_fits=Y.shape[1])
-    design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram)
+    design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram, threads=threads)
     # stacklevel 4: solve_prepared, this function, the public function, then the user's line.
     return solve_prepared(design, prepare_targets(design, Y, fit_intercept), W0, alpha, l1_ratio,
                           factors, positive=positive, tol=tol, max_iter=max_iter, threads=threads,

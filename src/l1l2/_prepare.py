@@ -5,6 +5,8 @@ dense and not already Fortran-ordered (a validated sparse X is canonical CSC, us
 statistics are accumulated in float64. In covariance ("Gram") mode the kernels work on
 G = (X - m)' S (X - m) and q = (X - m)' S y_c instead of X and y.
 """
+import functools
+import operator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -12,6 +14,7 @@ import scipy.linalg.blas
 import scipy.sparse
 
 from l1l2._kernels._cd import csc_column_stats
+from l1l2._parallel import parallel_map
 
 # Covariance mode pays when the passes over X that CD would make exceed the cost of G (about p/2
 # passes): a coordinate-descent fit needs about this many passes.
@@ -20,6 +23,9 @@ MAX_GRAM_FEATURES = 5000         # G must stay small: 200 MB in float64
 ROW_BLOCK_BYTES = 1 << 24        # temporary centred row block for the Gram of awkward data: 16 MiB
 # G = X'X - n m m' loses about log10((m/sd)^2) digits; beyond this ratio the Gram is centred blockwise.
 MAX_MEAN_OVER_SD = 100.0
+# X'SX is summed over this many fixed parts of the rows (each at least MIN_PART_ROWS), computed in
+# threads: a number independent of the threads, so their count never changes a float.
+GRAM_PARTS, MIN_PART_ROWS = 4, 256
 
 
 @dataclass(frozen=True)
@@ -110,19 +116,21 @@ def column_stats(X, weights, fit_intercept):
     return means, colsq
 
 
-def centred_gram(X, weights, fit_intercept):
+def centred_gram(X, weights, fit_intercept, threads=1):
     """(means, (X - m)' S (X - m) as a Fortran-ordered (p, p) array in X's dtype, colsq).
 
     Unweighted with modest means: one pass for the means, one X'X (BLAS syrk through NumPy) and a
     rank-one correction; the squared norms are its diagonal. Otherwise (weights, or means beyond
     MAX_MEAN_OVER_SD standard deviations, where the correction would cancel digits) the statistics
     come from column_stats and the centred, sqrt(s)-scaled rows are accumulated block by block.
+    Either way X'SX is a sum over GRAM_PARTS fixed parts of the rows, computed in `threads` threads
+    and added in a fixed order: the same floats for any number of threads.
     """
     n_samples, n_features = X.shape
     if weights is None:
         means = (np.einsum("ij->j", X, dtype=np.float64) / n_samples if fit_intercept
                  else np.zeros(n_features))
-        gram = X.T @ X
+        gram = summed_parts(lambda rows: X[rows].T @ X[rows], n_samples, threads)
         second = np.diag(gram).astype(np.float64) / n_samples
         if not centring_cancels(means, second - means**2):
             gram -= (n_samples * np.outer(means, means)).astype(X.dtype)
@@ -131,16 +139,31 @@ def centred_gram(X, weights, fit_intercept):
             return means, np.asfortranarray(gram), colsq
     means, colsq = column_stats(X, weights, fit_intercept)
     syrk = scipy.linalg.blas.get_blas_funcs("syrk", dtype=X.dtype)
-    gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
-    rows = max(1, ROW_BLOCK_BYTES // (X.itemsize * n_features))
-    for start in range(0, n_samples, rows):
-        block = X[start:start + rows] - means.astype(X.dtype)
-        if weights is not None:
-            block *= np.sqrt(weights[start:start + rows], dtype=X.dtype)[:, None]
-        gram = syrk(1.0, np.asfortranarray(block), beta=1.0, c=gram, trans=1, overwrite_c=True)
+    rows_per_block = max(1, ROW_BLOCK_BYTES // (X.itemsize * n_features))
+
+    def centred_part(part):
+        gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
+        for start in range(part.start, part.stop, rows_per_block):
+            rows = slice(start, min(start + rows_per_block, part.stop))
+            block = X[rows] - means.astype(X.dtype)
+            if weights is not None:
+                block *= np.sqrt(weights[rows], dtype=X.dtype)[:, None]
+            gram = syrk(1.0, np.asfortranarray(block), beta=1.0, c=gram, trans=1, overwrite_c=True)
+        return gram
+
+    gram = summed_parts(centred_part, n_samples, threads)
     upper = np.triu_indices(n_features, 1)
     gram.T[upper] = gram[upper]     # syrk fills the upper triangle only
     return means, gram, colsq
+
+
+def summed_parts(function, n_samples, threads):
+    """function(rows) summed over the GRAM_PARTS parts of the rows (fewer for small n) in a fixed
+    order, the parts computed in `threads` threads."""
+    n_parts = max(1, min(GRAM_PARTS, n_samples // MIN_PART_ROWS))
+    bounds = np.linspace(0, n_samples, n_parts + 1).astype(int)
+    parts = parallel_map(function, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])], threads)
+    return functools.reduce(operator.add, parts)
 
 
 def sparse_column_stats(X, weights, fit_intercept):
@@ -178,12 +201,13 @@ def prepare_sparse(X, weights, fit_intercept, unpenalised, gram):
     return means, G, colsq, sub
 
 
-def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
+def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False, threads=1):
     """Build the Design of a validated X (sample_weight normalised float64 or None).
 
     penalty: (p,) total penalty weight of each feature (alpha * penalty_factor, or any vector with the
     same zeros); its zeros are the unpenalised features, whose dual constraint the kernel's gap
-    enforces by projection. gram: build the covariance-mode Gram matrix too.
+    enforces by projection. gram: build the covariance-mode Gram matrix too (in `threads` threads,
+    the same floats for any number).
     """
     dtype = X.dtype
     unpenalised = np.flatnonzero(penalty == 0).astype(np.intp)
@@ -191,7 +215,8 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
         means, G, colsq, sub = prepare_sparse(X, sample_weight, fit_intercept, unpenalised, gram)
     else:
         X = np.asfortranarray(X)
-        means, G, colsq, sub = prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram)
+        means, G, colsq, sub = prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram,
+                                             threads)
     empty = np.empty(0, dtype=dtype)
     return Design(
         X=X, n_samples=X.shape[0], dtype=dtype,
@@ -205,10 +230,10 @@ def prepare_design(X, sample_weight, fit_intercept, penalty, gram=False):
     )
 
 
-def prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram):
+def prepare_dense(X, sample_weight, fit_intercept, unpenalised, gram, threads=1):
     """(means, G or None, colsq, unpenalised Gram * n) of Fortran-ordered X."""
     if gram:
-        means, G, colsq = centred_gram(X, sample_weight, fit_intercept)
+        means, G, colsq = centred_gram(X, sample_weight, fit_intercept, threads)
     else:
         means, colsq = column_stats(X, sample_weight, fit_intercept)
         G = None
