@@ -7,8 +7,10 @@ from functools import cache
 
 def n_workers(threads, n_tasks):
     """threads: -1 for all cores, else a count; never more workers than tasks."""
-    cores = os.cpu_count() or 1
-    return max(1, min(n_tasks, cores if threads == -1 else threads))
+    return max(1, min(n_tasks, CORES if threads == -1 else threads))
+
+
+CORES = os.cpu_count() or 1     # (os.cpu_count costs 10 us, which paths of many targets felt)
 
 
 def parallel_map(function, items, threads):

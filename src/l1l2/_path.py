@@ -151,8 +151,9 @@ def fit_path(X, y, options, alphas=None, weights=None, prepared=None):
     # unpenalised fit is their solution (and its gap theirs), with no rounding-level coefficients.
     zero_above = alpha_max if options.l1_ratio >= GLMNET_MIN_L1_RATIO else np.inf
     fits = solve_path(solver, alphas, start, zero_above, options)
-    objectives = [enet_objective_from_loss(fit.loss, n_samples, fit.coef, alpha, options.l1_ratio,
-                                           factors) for alpha, fit in zip(alphas, fits)]
+    objectives = enet_objective_from_loss(np.array([fit.loss for fit in fits]), n_samples,
+                                          np.array([fit.coef for fit in fits]), alphas,
+                                          options.l1_ratio, factors)
     return PathResult.from_fits(alphas, fits, objectives, l1_ratio=options.l1_ratio), fits
 
 
