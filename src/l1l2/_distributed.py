@@ -130,11 +130,13 @@ def map_reduce(function, rows, *args, client=None, per_block=None):
     Runs on client if given, else on dask's default scheduler (an active Client, if there is one).
     """
     dask, _ = import_dask()
-    task = dask.delayed(apply_checked, pure=True)
+    # impure tasks (fresh keys): every pass reads its blocks anew, never an earlier call's answer
+    # still held by the scheduler, and nothing is spent hashing arguments for keys
+    task = dask.delayed(apply_checked, pure=False)
     own = [()] * rows.n_blocks if per_block is None else [(item,) for item in per_block]
     parts = [task(function, X, y, s, rows.dtype, *args, *extra)
              for X, y, s, extra in zip(rows.X, rows.y, rows.weight, own)]
-    add_all = dask.delayed(sum_all, pure=True)
+    add_all = dask.delayed(sum_all, pure=False)
     while len(parts) > 1:
         parts = [add_all(parts[i:i + SPLIT_EVERY]) for i in range(0, len(parts), SPLIT_EVERY)]
     return compute(parts[0], client)

@@ -291,7 +291,7 @@ def map_fits(fit, groups, *, client=None, batch_size: int | None = None, **optio
         batch_size = max(1, math.ceil(len(pairs) / (4 * n_workers(client))))
     batch_size = v.check_positive_int(batch_size, "batch_size")
     batches = [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
-    task = dask.delayed(fit_batch, pure=True)
+    task = dask.delayed(fit_batch, pure=False)       # (fresh keys: no hashing of the groups' data)
     results = [fit for batch in compute([task(fit, batch, options) for batch in batches], client)
                for fit in batch]
     return dict(zip(names, results)) if names is not None else results
