@@ -262,3 +262,15 @@ def test_map_fits_errors(dask_client, rng):
         l1l2.dask.map_fits(l1l2.lasso, [(X, y)], alpha=0.1, batch_size=0, client=dask_client)
     with pytest.raises(ValueError, match="alpha"):          # the fit's own error comes back
         l1l2.dask.map_fits(l1l2.lasso, [(X, y)], alpha=-1.0, client=dask_client)
+
+
+def test_dask_is_optional():
+    """import l1l2 never imports dask; without dask, l1l2.dask names the extra to install."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import l1l2; assert 'dask' not in sys.modules, 'dask imported'\n"
+            "sys.modules['dask'] = None\n"
+            "try:\n    import l1l2.dask\nexcept ImportError as error:\n    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'l1l2[dask]'" in done.stdout

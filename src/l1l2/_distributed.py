@@ -7,7 +7,6 @@ root. Each block is checked where it is read (finite values, non-negative weight
 a ValueError naming the argument, on the driver, whichever worker found it.
 """
 import functools
-import numbers
 import operator
 from dataclasses import dataclass
 
@@ -160,8 +159,3 @@ def check_client(client):
         raise TypeError(f"client must be a distributed.Client or None, got {type(client).__name__}")
     return client
 
-
-def check_positive_count(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)

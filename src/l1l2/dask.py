@@ -27,6 +27,7 @@ reruns its tasks elsewhere from the graph (the result is the same), or raises di
 ``KilledWorker`` once a task has killed too many workers: never a partial answer.
 """
 import math
+import os
 
 import numpy as np
 import scipy.linalg
@@ -39,7 +40,7 @@ from l1l2._objectives import enet_objective_from_loss
 from l1l2._path import fit_path
 from l1l2._prepare import MAX_GRAM_FEATURES, Moments, design_from_moments
 from l1l2._results import FitResult, PathResult
-from l1l2._ridge import significant
+from l1l2._ridge import DirectFits, significant
 from l1l2._warnings import warn_if_not_converged
 
 __all__ = ["elastic_net", "enet_path", "lad", "lasso", "lasso_path", "map_fits", "quantile", "ridge"]
@@ -150,7 +151,7 @@ def ridge(X, y, alpha: float, *, fit_intercept: bool = True, sample_weight=None,
         + np.einsum("kj,jl,kl->k", W, design.gram.astype(np.float64), W)
     objective = enet_objective_from_loss(np.maximum(loss, 0.0), n, W, alpha, 0.0, factors)
     intercept = targets.y_mean - W @ design.x_mean
-    fits = RidgeFits(W.astype(design.dtype), intercept, gap, np.ones(len(gap), np.int64),
+    fits = DirectFits(W.astype(design.dtype), intercept, gap, np.ones(len(gap), np.int64),
                      np.isfinite(gap) & np.all(np.isfinite(W), axis=1))
     return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=0.0, loss="squared",
                                   one_target=rows.y_ndim == 1)
@@ -288,7 +289,7 @@ def map_fits(fit, groups, *, client=None, batch_size: int | None = None, **optio
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"groups must hold (X, y) pairs; item {k} is a {type(pair).__name__}")
     if batch_size is None:
-        batch_size = max(1, math.ceil(len(pairs) / (4 * n_workers(client))))
+        batch_size = max(1, math.ceil(len(pairs) / (4 * worker_threads(client))))
     batch_size = v.check_positive_int(batch_size, "batch_size")
     batches = [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
     task = dask.delayed(fit_batch, pure=False)       # (fresh keys: no hashing of the groups' data)
@@ -298,14 +299,6 @@ def map_fits(fit, groups, *, client=None, batch_size: int | None = None, **optio
 
 
 # ------------------------------------------------------------------------------------ internals
-
-class RidgeFits:
-    """Per-target arrays for FitResult.from_targets."""
-
-    def __init__(self, coef, intercept, dual_gap, n_iter, converged):
-        self.coef, self.intercept, self.dual_gap = coef, intercept, dual_gap
-        self.n_iter, self.converged = n_iter, converged
-
 
 def prepare(X, y, sample_weight, fit_intercept, penalty_factor, client, *, multi_target):
     """One pass over the rows: (Rows, Design, Targets, penalty factors) in covariance mode."""
@@ -351,9 +344,8 @@ def fit_batch(fit, batch, options):
     return [fit(X, y, **options) for X, y in batch]
 
 
-def n_workers(client):
+def worker_threads(client):
     """Worker threads of client (or local cores without one)."""
     if client is None:
-        import os
         return os.cpu_count() or 1
     return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
