@@ -121,9 +121,12 @@ def data(rng):
     return X, y
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_client():
-    """A distributed.Client of a LocalCluster: 2 worker processes of 1 thread each, on loopback."""
+    """A distributed.Client of a LocalCluster: 2 worker processes of 1 thread each, on loopback.
+
+    One per test module, closed after it: its threads in this process allocate in the background,
+    which the memory tests of later modules (tracemalloc peaks) would count."""
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
