@@ -34,6 +34,7 @@ import scipy.linalg
 from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
+from l1l2._dask_lad import lad, quantile
 from l1l2._distributed import check_client, check_rows, compute, import_dask, map_reduce
 from l1l2._fit import solve_prepared
 from l1l2._objectives import enet_objective_from_loss
@@ -83,9 +84,9 @@ def lasso(X, y, alpha: float, *, fit_intercept: bool = True, sample_weight=None,
     >>> bool(np.allclose(fit.coef, l1l2.lasso(X, y, 0.1, tol=1e-12).coef, atol=1e-6))
     True
     """
-    return elastic_net(X, y, alpha, 1.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
-                       positive=positive, penalty_factor=penalty_factor, tol=tol,
-                       max_iter=max_iter, coef_init=coef_init, client=client)
+    return _enet(X, y, alpha, 1.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
+                 positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
+                 coef_init=coef_init, client=client)
 
 
 def elastic_net(X, y, alpha: float, l1_ratio: float = 0.5, *, fit_intercept: bool = True,
@@ -101,6 +102,13 @@ def elastic_net(X, y, alpha: float, l1_ratio: float = 0.5, *, fit_intercept: boo
     >>> l1l2.dask.elastic_net(X, X[:, 0] - X[:, 1], alpha=0.01, l1_ratio=0.5).converged
     True
     """
+    return _enet(X, y, alpha, l1_ratio, fit_intercept=fit_intercept, sample_weight=sample_weight,
+                 positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
+                 coef_init=coef_init, client=client)
+
+
+def _enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, penalty_factor, tol,
+          max_iter, coef_init, client):
     alpha, l1_ratio = v.check_alpha(alpha), v.check_l1_ratio(l1_ratio)
     positive = v.check_flag(positive, "positive")
     tol, max_iter = v.check_tol(tol), v.check_max_iter(max_iter)
@@ -110,9 +118,9 @@ def elastic_net(X, y, alpha: float, l1_ratio: float = 0.5, *, fit_intercept: boo
     shape = (rows.n_features,) if rows.y_ndim == 1 else (k, rows.n_features)
     W0 = v.check_coef_init(coef_init, shape, design.dtype)
     W0 = np.zeros((k, rows.n_features), design.dtype) if W0 is None else W0.reshape(k, -1)
-    # stacklevel 3: solve_prepared, this function, then the user's line (lasso adds one: close enough)
+    # stacklevel 4: solve_prepared, this function, the public function, then the user's line
     return solve_prepared(design, targets, W0, alpha, l1_ratio, factors, positive=positive, tol=tol,
-                          max_iter=max_iter, threads=1, one_target=rows.y_ndim == 1, stacklevel=3)
+                          max_iter=max_iter, threads=1, one_target=rows.y_ndim == 1, stacklevel=4)
 
 
 def ridge(X, y, alpha: float, *, fit_intercept: bool = True, sample_weight=None,
@@ -205,45 +213,6 @@ def enet_path(X, y, l1_ratio: float = 0.5, *, alphas: ArrayLike | None = None, n
     warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,
                           options.max_iter, stacklevel=2, what="alphas")
     return path
-
-
-def lad(X, y, *, alpha: float = 0.0, fit_intercept: bool = True, sample_weight=None,
-        penalty_factor: ArrayLike | None = None, tol: float = 1e-9, max_iter: int = 10_000,
-        client=None) -> FitResult:
-    """Least absolute deviations of row-chunked dask X, y, exact and certified (see
-    :func:`l1l2.lad`, same parameters and result, plus client as in :func:`lasso`).
-
-    One pass draws a subsample (about sqrt(p) n^(2/3) rows, at most 200000) that IRLS fits on the
-    driver; one pass gathers the rows nearest that fit (the others are held on their side, summed
-    in their blocks); the simplex solves the gathered rows exactly on the driver; one pass checks
-    that no held row crossed (those that did join, and the simplex goes on) and computes the LP
-    duality gap over all rows. The driver never holds a vector of length n.
-
-    Examples
-    --------
-    >>> import numpy as np, dask.array as da, l1l2, l1l2.dask
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.standard_normal((4000, 3))
-    >>> y = X @ [1.0, 0.0, -1.0] + rng.standard_t(2, 4000)
-    >>> fit = l1l2.dask.lad(da.from_array(X, chunks=(1000, 3)), y)
-    >>> bool(np.allclose(fit.coef, l1l2.lad(X, y).coef, atol=1e-9)), fit.converged
-    (True, True)
-    """
-    from l1l2 import _dask_lad
-    return _dask_lad.lad(X, y, alpha=alpha, fit_intercept=fit_intercept,
-                         sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                         max_iter=max_iter, client=check_client(client))
-
-
-def quantile(X, y, q: float = 0.5, *, alpha: float = 0.0, fit_intercept: bool = True,
-             sample_weight=None, penalty_factor: ArrayLike | None = None, tol: float = 1e-9,
-             max_iter: int = 10_000, client=None) -> FitResult:
-    """Quantile regression of row-chunked dask X, y, exact and certified (see :func:`l1l2.quantile`
-    and :func:`lad`)."""
-    from l1l2 import _dask_lad
-    return _dask_lad.quantile(X, y, q, alpha=alpha, fit_intercept=fit_intercept,
-                              sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                              max_iter=max_iter, client=check_client(client))
 
 
 def map_fits(fit, groups, *, client=None, batch_size: int | None = None, **options):
