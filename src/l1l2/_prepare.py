@@ -259,8 +259,9 @@ def prepare_targets(design, Y, fit_intercept):
     dtype = design.dtype
     if design.gram is not None:
         # (X - m)' S y_c; the m term cancels in exact arithmetic (sum_i s_i y_c,i = 0) but not in floats
-        kernel_y = (design.X.T @ weighted.T.astype(dtype)).T - np.outer(weighted.sum(axis=1),
-                                                                       design.x_mean)
+        weighted = weighted.astype(dtype, copy=False)
+        kernel_y = (design.X.T @ weighted.T).T if design.sparse else weighted @ design.X  # (k, p)
+        kernel_y = kernel_y - np.outer(weighted.sum(axis=1), design.x_mean)
     else:
         kernel_y = rows
     return Targets(np.ascontiguousarray(kernel_y, dtype=dtype), y_mean, yy,
