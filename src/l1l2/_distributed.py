@@ -49,7 +49,7 @@ def check_rows(X, y, sample_weight=None, *, multi_target=False):
     X must be 2-D with known chunk sizes; column chunks are merged (each task needs whole rows), y and
     the weights are chunked like X's rows. Values are checked block by block as they are read.
     """
-    dask, da = import_dask()
+    _, da = import_dask()
     X = as_dask(X, "X", da)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D with shape {X.shape}")
@@ -67,9 +67,9 @@ def check_rows(X, y, sample_weight=None, *, multi_target=False):
     y = aligned(as_dask(y, "y", da), X, "y")
     if y.ndim not in ((1, 2) if multi_target else (1,)):
         raise ValueError(f"y must be {'1-D or 2-D' if multi_target else '1-D'}, got shape {y.shape}")
-    if y.ndim == 2 and (y.shape[1] == 0 or y.numblocks[1] > 1):
-        if y.shape[1] == 0:
-            raise ValueError("y has no columns")
+    if y.ndim == 2 and y.shape[1] == 0:
+        raise ValueError("y has no columns")
+    if y.ndim == 2 and y.numblocks[1] > 1:
         y = y.rechunk({1: -1})
     weight = [None] * X.numblocks[0]
     if sample_weight is not None:
