@@ -221,6 +221,21 @@ def test_float_dtype_is_kept(fit, data, dtype):
     assert res.predict(X.astype(dtype)).dtype == dtype
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_misaligned_arrays_become_aligned_copies(rng, order):
+    """Floats at an odd byte offset (np.frombuffer, a packed record field, an array dask deserialised
+    from a frame) are valid NumPy but undefined behaviour behind the kernels' typed pointers."""
+    X = np.frombuffer(bytearray(8 * 60 + 1), offset=1).reshape((20, 3), order=order)
+    y = np.frombuffer(bytearray(8 * 20 + 1), offset=1)
+    X[...], y[...] = rng.standard_normal((20, 3)), rng.standard_normal(20)
+    assert not X.flags.aligned and not y.flags.aligned
+    X_checked, y_checked = l1l2._validation.check_Xy(X, y)
+    assert X_checked.flags.aligned and y_checked.flags.aligned
+    assert X_checked.flags.f_contiguous == (order == "F")     # the layout is kept: no second copy
+    np.testing.assert_array_equal(X_checked, X)
+    np.testing.assert_array_equal(y_checked, y)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no_intercept"])
 def test_fortran_float64_X_is_not_copied(iterative_fit, rng, fit_intercept):
     fit = iterative_fit

@@ -190,7 +190,7 @@ def fit_many(X: Design, Y: ArrayLike, model: str = "lasso", *,
     as_path = check_mode(alpha, alphas, path)
     options = model_options(model, as_path, options)
     threads = v.check_threads(threads)
-    X, Y = check_X_Y(X, Y)
+    X, Y = check_X_Y(X, Y, squares=model not in ("lad", "quantile"))
     # BLAS held to one thread throughout, the shared preparation of X included: a multithreaded
     # BLAS call would leave its workers spinning (OpenBLAS: for about 0.1 s), taking cores from
     # the threads of the targets, and X's statistics would depend on the BLAS threads.
@@ -234,7 +234,7 @@ def model_options(model, as_path, options):
     return {**parameters, **options}
 
 
-def check_X_Y(X, Y):
+def check_X_Y(X, Y, squares=True):
     """X validated as by the models; Y an (n_samples, n_targets) array of X's dtype.
 
     Y's values are checked (finite) by each runner: enet_fits block by block in its threads (a
@@ -242,7 +242,13 @@ def check_X_Y(X, Y):
     check_finite_Y first.
     """
     X = v.check_X(X)
+    Y_given = np.asarray(Y)
     Y = v.as_float_array(Y, "Y", X.dtype)
+    x_largest = v.check_X_magnitude(X, squares)      # squares: as in v.check_Xy
+    if Y_given.dtype.kind in "iuf":          # as given: a cast to float32 may flush tiny values
+        y_largest = v.check_magnitude(Y_given, "Y", X.shape[0], X.dtype, squares)
+        if squares:
+            v.check_product_magnitude(x_largest, y_largest, "Y", X.shape[0], X.dtype)
     if Y.ndim != 2:
         raise ValueError(f"Y must be 2-D (n_samples, n_targets), got {Y.ndim}-D with shape "
                          f"{Y.shape}; for one target pass y[:, None]")
@@ -496,7 +502,7 @@ def lad_paths(X, Y, alphas, threads, options):
     check_finite_Y(Y)
     loss = lad_loss(options)
     options = v.check_path_options(X, Y[:, 0], 1.0, alphas=alphas, positive=False,
-                                   precompute="auto",
+                                   precompute="auto", squares=False,
                                    **{name: value for name, value in options.items()
                                       if name != "q"})
     problem = _lad.make_problem(options.X, loss, options.fit_intercept, options.sample_weight)

@@ -101,6 +101,9 @@ def _load_csv(file, target):
                 lines.append(reader.line_num)
         except csv.Error as exc:
             raise CliError(f"{file}, line {reader.line_num}: {exc}") from None
+        except UnicodeDecodeError as exc:       # (its position counts from a buffer, not the file)
+            raise CliError(f"{file} is not UTF-8 text: after line {reader.line_num}, byte "
+                           f"0x{exc.object[exc.start]:02x} cannot be decoded") from None
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         raise CliError(f"{file} is not comma-separated: its header is the single column {header[0]!r}")
     if header.count(target) == 0:
@@ -121,6 +124,9 @@ def _load_csv(file, target):
                 problem = _cell_problem(cell)
                 if problem:
                     raise CliError(f"{file}, line {line}, column {name!r}: {problem}")
+        # every stripped cell is a number to Python's float(), which accepts forms numpy refuses
+        # ("1_000"; "6\x1d", where str.strip() removes more white space than numpy does)
+        table = np.array([[float(cell.strip()) for cell in row] for row in rows], dtype=np.float64)
     t = header.index(target)
     features = [j for j in range(len(header)) if j != t]
     return table[:, features], table[:, t], [header[j] for j in features], target
@@ -141,8 +147,11 @@ def _cell_problem(cell):
 def _load_npy(file, target):
     try:
         table = np.load(file, allow_pickle=False)
-    except ValueError as exc:
-        raise CliError(f"cannot read {file} as a .npy array: {exc}") from None
+    except Exception as exc:       # a corrupt file raises anything from EOFError to tokenize errors
+        raise CliError(f"cannot read {file} as a .npy array: {_reason(exc)}") from None
+    if not isinstance(table, np.ndarray):                  # np.load goes by content: a zip archive
+        table.close()
+        raise CliError(f"cannot read {file} as a .npy array: it is a .npz archive")
     if table.ndim != 2:
         raise CliError(f"{file} holds a {table.ndim}-D array of shape {table.shape}; DATA needs a 2-D "
                        f"array (samples x columns)")
@@ -165,16 +174,21 @@ def _load_npy(file, target):
 def _load_npz(file, target):
     try:
         archive = np.load(file, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise CliError(f"cannot read {file} as a .npz archive: {exc}") from None
+    except Exception as exc:       # a corrupt file raises anything from BadZipFile to zlib.error
+        raise CliError(f"cannot read {file} as a .npz archive: {_reason(exc)}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):      # np.load goes by content: one .npy array
+        raise CliError(f"cannot read {file} as a .npz archive: it is a single .npy array")
     with archive:
         keys = list(archive.files)
         if target not in keys:
             raise CliError(f"{file} has no array {target!r}; its arrays are {', '.join(map(repr, keys))}")
         try:
             arrays = {key: archive[key] for key in keys}
-        except ValueError as exc:
-            raise CliError(f"cannot read {file}: {exc}") from None
+        except Exception as exc:   # a damaged member: a bad CRC, truncated data, a bad .npy header
+            raise CliError(f"cannot read {file}: {_reason(exc)}") from None
+    for key, values in arrays.items():
+        if not isinstance(values, np.ndarray):     # a member not named *.npy: NpzFile gives its bytes
+            raise CliError(f"cannot read {file}: its member {key!r} is not a .npy array")
     y = arrays.pop(target)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -205,10 +219,14 @@ def _load_npz(file, target):
     return np.hstack(columns), y, names, target
 
 
+def _reason(exc):
+    """An exception as one line that names its type (a bare 'No data left in file' says little)."""
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
 def _check_values(table, where, row_word, column_label):
     """Numeric dtype and finite values, else an error naming the first bad entry."""
-    if not (np.issubdtype(table.dtype, np.number) or table.dtype == np.bool_) \
-            or np.issubdtype(table.dtype, np.complexfloating):
+    if table.dtype.kind not in "biuf":           # (timedelta64 is an np.number to issubdtype)
         raise CliError(f"{where} must hold real numbers, got dtype {table.dtype}")
     if table.size == 0:
         raise CliError(f"{where} is empty (shape {table.shape})")

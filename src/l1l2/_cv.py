@@ -98,6 +98,7 @@ def _cv(X, y, l1_ratio, *, cv, random_state, threads, **path_args):
     cv = v.check_cv(cv, options.X.shape[0], random_state)
     threads = v.check_threads(threads)
     splits, fold_ids = kfold(options.X.shape[0], cv, random_state) if isinstance(cv, int) else cv
+    check_fold_weights(options, splits)
     full, folds = shared_gram_designs(options, splits, fold_ids)
     path, fits = fit_path(options.X, options.y, options, prepared=full)
     fold_errors, fold_converged, fold_gaps = run_folds(options, splits, folds, path.alphas, threads)
@@ -139,6 +140,10 @@ def shared_gram_designs(options, splits, fold_ids):
     held_out = [Moments.of(X[test], options.y[test], None if raw is None else raw[test])
                 for _, test in splits]
     total = sum(held_out[1:], held_out[0])
+    # a training fold with a tiny share of the weight would lose its digits to the subtraction
+    # (weights spanning 1e154 left a fold's weight at exactly 0): its paths come from the rows
+    if any(total.weight - part.weight < 1e-3 * total.weight for part in held_out):
+        return None, [None] * n_folds
     if scipy.sparse.issparse(X) and centring_cancels(total.x_mean, np.diag(total.xx) / total.weight):
         return None, [None] * n_folds
     build = lambda moments: design_from_moments(moments, options.fit_intercept,
@@ -154,6 +159,24 @@ def held_out_errors(options, train, test, prepared, alphas):
                           weights=train_weights(options, train), prepared=prepared)
     return (held_out_mse(options, path, test), path.converged,
             np.array([fit.relative_gap for fit in fits]))
+
+
+def check_fold_weights(options, splits):
+    """ValueError if some training fold has only zero weights (its fit is undefined) or some test
+    fold has (its weighted error is 0/0: NaN, which made every cv_mean NaN and alpha_min the
+    largest alpha)."""
+    raw = options.raw_weight
+    if raw is None:
+        return
+    for k, (train, test) in enumerate(splits):
+        if not np.any(raw[train] > 0):
+            raise ValueError(f"sample_weight is zero on every training sample of cv fold {k}: that "
+                             f"fold cannot be fitted; give more samples a positive weight or fewer "
+                             f"folds")
+        if not np.any(raw[test] > 0):
+            raise ValueError(f"sample_weight is zero on every test sample of cv fold {k}: its "
+                             f"held-out error is undefined; give more samples a positive weight or "
+                             f"fewer folds")
 
 
 def train_weights(options, train):

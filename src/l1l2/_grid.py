@@ -28,4 +28,7 @@ def default_alphas(alpha_max, n_alphas, alpha_min_ratio, n_samples, n_features):
         # No penalised feature can ever enter (none is penalised, or none pulls the right way
         # under positivity): every alpha gives the same fit, so any decreasing grid will do.
         alpha_max = 1.0
+    if alpha_max * alpha_min_ratio == 0:
+        # alpha_max so small (subnormal data) that the grid's end underflows: geomspace refuses 0
+        return alpha_max * np.geomspace(1.0, alpha_min_ratio, n_alphas)
     return np.geomspace(alpha_max, alpha_max * alpha_min_ratio, n_alphas)

@@ -647,7 +647,7 @@ def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
 def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol, max_iter,
          coef_init, threads):
     """Validate, fit each target (in threads), warn once, return a FitResult."""
-    X, y = v.check_Xy(X, y, accept_sparse=True)
+    X, y = v.check_Xy(X, y, accept_sparse=True, squares=False)
     n_samples, n_features = X.shape
     alpha = v.check_alpha(alpha)
     problem = make_problem(X, loss, v.check_flag(fit_intercept, "fit_intercept"),
@@ -773,7 +773,8 @@ def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sampl
                                    alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                    sample_weight=sample_weight, positive=False,
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                                   precompute="auto", verbose=verbose, accept_sparse=True)
+                                   precompute="auto", verbose=verbose, accept_sparse=True,
+                                   squares=False)
     problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
     path, fits = fit_path(problem, options.y, options)
     warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,

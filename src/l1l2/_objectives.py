@@ -11,8 +11,17 @@ import numpy as np
 
 def enet_penalty(coef, alpha, l1_ratio, penalty_factor):
     """The penalty of coef (p,), or of each row of coef (k, p)."""
-    coef = np.asarray(coef, dtype=np.float64)
-    return alpha * ((l1_ratio * np.abs(coef) + 0.5 * (1 - l1_ratio) * coef * coef) @ penalty_factor)
+    size = np.abs(np.asarray(coef, dtype=np.float64))
+    alpha = np.asarray(alpha, dtype=np.float64)
+    # alpha |w_j| first: alpha w_j^2 may be finite where w_j^2 is not (alpha 1e-300, w_j 1e200)
+    scaled = (alpha[..., None] if alpha.ndim else alpha) * size
+    terms = l1_ratio * scaled
+    if l1_ratio < 1:
+        with np.errstate(over="ignore"):
+            terms = terms + 0.5 * (1 - l1_ratio) * scaled * size
+    penalised = np.asarray(penalty_factor) > 0      # f_j = 0 adds nothing, even to an infinite term
+    penalty = terms[..., penalised] @ np.asarray(penalty_factor)[penalised]
+    return float(penalty) if np.ndim(penalty) == 0 else penalty
 
 
 def enet_objective_from_loss(loss, n_samples, coef, alpha, l1_ratio, penalty_factor):

@@ -1,7 +1,7 @@
 """Threads over independent problems (targets, folds); the kernels release the GIL."""
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from functools import cache
 
 
@@ -28,13 +28,58 @@ def parallel_map(function, items, threads):
 
 
 def single_threaded_blas():
-    """A context holding BLAS to one thread (if threadpoolctl is installed).
+    """A context holding BLAS to one thread (if threadpoolctl is installed), safe to enter from
+    several threads at once: BLAS stays at one thread until the last of them leaves."""
+    return SHARED_BLAS_LIMIT
 
-    One ThreadpoolController, made on first use, serves every call: a limit then costs some 30 us,
-    where threadpool_limits scans the loaded libraries each time (2-3 ms of serial time).
+
+class SharedBlasLimit:
+    """One process-wide BLAS limit shared by every thread inside it: the first to enter sets it,
+    the last to leave restores the setting found by the first.
+
+    The BLAS thread count is process-wide. Separate threadpoolctl limits, each saving the setting
+    on entry and restoring it on exit, interleave when threads overlap: one saves the 1 another
+    set and restores it after that one restored N, leaving BLAS stuck at one thread. Hence the
+    count of threads inside, under a lock (held for some 30 us at the first entry and last exit).
+    One ThreadpoolController, made on first use, serves every limit: threadpool_limits would scan
+    the loaded libraries each time (2-3 ms of serial time).
     """
-    controller = blas_controller()
-    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._n_inside = 0
+        self._limiter = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._n_inside == 0:
+                controller = blas_controller()
+                if controller is not None:
+                    self._limiter = controller.limit(limits=1, user_api="blas")
+                    release_blas_control()
+            self._n_inside += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._n_inside -= 1
+            if self._n_inside == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                release_blas_control()
+                self._limiter = None
+
+
+def release_blas_control():
+    """Hand back control of OpenBLAS's pool size: threadpoolctl >= 3.8 lets only one thread (the
+    first to set it, while alive and until it hands back) change it, and the thread leaving the
+    shared limit last need not be the one that entered it first."""
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:
+        return
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)   # absent before 3.8
+    if clear is not None:
+        clear()
 
 
 @cache
@@ -44,3 +89,6 @@ def blas_controller():
     except ImportError:
         return None
     return ThreadpoolController()
+
+
+SHARED_BLAS_LIMIT = SharedBlasLimit()

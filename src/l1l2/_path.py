@@ -4,6 +4,7 @@ The loop (solve_path) works on prepared data so cross-validation reuses it fold 
 """
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -12,7 +13,7 @@ from l1l2 import _validation as v
 from l1l2._fit import Solver, penalties
 from l1l2._grid import GLMNET_MIN_L1_RATIO, alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
-from l1l2._prepare import gram_choice, prepare_design, prepare_targets
+from l1l2._prepare import gram_choice, prepare_design, prepare_targets, sparse_gram
 from l1l2._results import PathResult
 from l1l2._typing import Design, Precompute
 from l1l2._warnings import warn_if_not_converged
@@ -177,6 +178,8 @@ def solve_path(solver, alphas, start, zero_above, options):
     """
     l1, l2 = penalties(alphas[:, None], options.l1_ratio, options.penalty_factor, solver.design.dtype)
     n_zero = int(np.count_nonzero(alphas >= zero_above))
+    # alpha = 0 (a user grid's last points): least squares, solved after the loop
+    n_solved = max(n_zero, int(np.count_nonzero(alphas > 0)))
     fits = []
     for alpha in alphas[:n_zero]:
         fits.append(start)
@@ -184,15 +187,39 @@ def solve_path(solver, alphas, start, zero_above, options):
     # the first strong rule compares with the first alpha itself: its KKT violators at the start
     scores, l1_previous = start.scores, l1[min(n_zero, len(alphas) - 1)]
     step = 1 if options.verbose else max(len(alphas), 1)
-    for first in range(n_zero, len(alphas), step):
+    for first in range(n_zero, n_solved, step):
         started = time.perf_counter()
-        rows = slice(first, first + step)
+        rows = slice(first, min(first + step, n_solved))
         chunk = solver.run_path(l1[rows], l2[rows], options.positive, options.tol, options.max_iter,
                                 scores, l1_previous)
         fits += [chunk.target(i) for i in range(chunk.coef.shape[0])]
         scores, l1_previous = fits[-1].scores, l1[rows][-1]
         report(options, alphas[first], fits[-1], time.perf_counter() - started)
+    if n_solved < len(alphas):
+        fits += [least_squares_fit(solver, options)] * (len(alphas) - n_solved)
+        report(options, 0.0, fits[-1], 0.0)
     return fits
+
+
+def least_squares_fit(solver, options):
+    """The fit at alpha = 0 from the solver's current point. The kernel's duality gap needs every
+    feature without any penalty in the design's unpenalised set (their dual constraint is an
+    equality, met by projection); at alpha = 0 that is every feature, as in a single fit."""
+    design = solver.design
+    n_samples, n_features = design.n_samples, design.colsq.shape[0]
+    if design.gram is not None:
+        gram = design.gram.astype(np.float64)
+    elif design.sparse:
+        gram = sparse_gram(design.X, design.weights64, design.x_mean)
+    else:
+        centred = design.X.astype(np.float64) - design.x_mean
+        weights = design.weights64
+        gram = centred.T @ (centred if weights is None else centred * weights[:, None])
+    free = replace(design, unpenalised=np.arange(n_features, dtype=np.intp),
+                   unpenalised_gram=np.ascontiguousarray(gram) / n_samples)
+    zeros = np.zeros(n_features, dtype=design.dtype)
+    return Solver(free, solver.targets, solver.coef).run(zeros, zeros, options.positive, options.tol,
+                                                        options.max_iter).target(0)
 
 
 def report(options, alpha, fit, seconds, steps="sweeps"):

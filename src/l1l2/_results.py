@@ -185,7 +185,8 @@ class CVResult(ReadOnly):
         n_folds = fold_errors.shape[0]
         cv_se = fold_errors.std(axis=0, ddof=1) / np.sqrt(n_folds) if n_folds > 1 else np.zeros_like(cv_mean)
         best = int(np.argmin(cv_mean))        # the first minimum: the largest alpha among ties
-        within = np.flatnonzero(cv_mean <= cv_mean[best] + cv_se[best])
+        # (NaN or infinite errors, from data at the edge of float range, satisfy no comparison)
+        within = np.append(np.flatnonzero(cv_mean <= cv_mean[best] + cv_se[best]), best)
         return cls(alphas=path.alphas, cv_mean=cv_mean, cv_se=cv_se, fold_errors=fold_errors,
                    alpha_min=float(path.alphas[best]), alpha_1se=float(path.alphas[within[0]]),
                    best=path[best], path=path, fold_ids=fold_ids)

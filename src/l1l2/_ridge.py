@@ -40,7 +40,7 @@ import scipy.sparse
 from numpy.typing import ArrayLike
 
 from l1l2 import _validation as v
-from l1l2._cv import held_out_mse, kfold, train_weights
+from l1l2._cv import check_fold_weights, held_out_mse, kfold, train_weights
 from l1l2._fit import _fit_enet
 from l1l2._grid import alpha_max_from_scores, default_alphas
 from l1l2._objectives import enet_objective_from_loss
@@ -523,15 +523,22 @@ def cg_steps(normal, inverse_diagonal, V, R, bound, n_iter, max_iter):
         sel = slice(None) if cols.size == V.shape[1] else cols     # views while all targets run
         Pa = P[:, sel]
         APa = normal(Pa)
-        step = rz[sel] / np.einsum("jk,jk->k", Pa, APa)
+        curvature = np.einsum("jk,jk->k", Pa, APa)
+        # no curvature along P (lam * |P|^2 underflows for a tiny alpha): the target stalls where
+        # it is, as if at max_iter (not converged, so warned), rather than step by 0 / 0
+        stalled = ~(curvature > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(stalled, 0.0, rz[sel] / curvature)
         V[:, sel] += step * Pa
         R[:, sel] -= step * APa
         Ra = R[:, sel]
         n_iter[sel] += 1
+        n_iter[cols[stalled]] = max_iter
         running[sel] = column_norms2(Ra) > bound[sel]
         Za = inverse_diagonal * Ra
         rz_next = np.einsum("jk,jk->k", Ra, Za)
-        P[:, sel] = Za + (rz_next / rz[sel]) * Pa
+        with np.errstate(divide="ignore", invalid="ignore"):
+            P[:, sel] = Za + np.where(stalled, 0.0, rz_next / rz[sel]) * Pa
         rz[sel] = rz_next
 
 
@@ -540,12 +547,20 @@ def ridge_direct(design, alpha, solver):
     (Cholesky unless alpha = 0, the spectral route if Cholesky fails)."""
     lam = design.n_samples * alpha
     choice = ("svd" if lam == 0 else "cholesky") if solver == "auto" else solver
+    failure = (f"solver={solver!r} failed: the weighted, centred X'X + n alpha diag(penalty_factor) "
+               f"is singular to working precision (alpha = {alpha:g})")
     try:
-        return solve(design, lam, choice)
-    except np.linalg.LinAlgError:
+        V, loss, gap = solve(design, lam, choice)
+    except np.linalg.LinAlgError as error:
         if solver != "auto":
-            raise
+            raise ValueError(f"{failure} ({error}); use solver='auto' or 'svd'") from error
         return solve(design, lam, "svd")
+    if choice == "cholesky" and not (np.all(np.isfinite(V)) and np.all(np.isfinite(gap))):
+        # a tiny alpha factorises, but the dual-form coefficients overflow (1 / alpha): spectral
+        if solver != "auto":
+            raise ValueError(f"{failure}: its solution overflows; use solver='auto' or 'svd'")
+        return solve(design, lam, "svd")
+    return V, loss, gap
 
 
 def choose_sparse_solver(X, design, alpha, solver, n_targets):
@@ -679,6 +694,9 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
     objective = enet_objective_from_loss(loss, n_samples, W, alpha, 0.0, factors)
     fits = DirectFits(W.astype(X.dtype), design.intercepts(W), gap, n_iter,
                       converged & np.all(np.isfinite(W), axis=1))
+    if solver != "cg":      # a closed form fails only by overflow, but must say so too
+        warn_if_not_converged(fits.converged, gap / design.scale, converged_gap(X.dtype), 1,
+                              stacklevel=2, steps="direct solves (overflow in the closed form)")
     return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=0.0, loss="squared",
                                   one_target=y.ndim == 1)
 
@@ -823,9 +841,11 @@ class FittedPath(NamedTuple):
 
     def converged_relative_gaps(self):
         """(converged, relative gaps) of the points a convergence warning may speak about: the
-        conjugate-gradient ones (the closed forms never stop early)."""
+        conjugate-gradient ones, and closed-form ones only where they failed (a gap that is not
+        finite: overflow), as they never stop early."""
         if self.spectrum is not None:
-            return np.ones(0, dtype=bool), np.zeros(0)
+            failed = ~self.path.converged
+            return self.path.converged[failed], self.relative_gaps[failed]
         return self.path.converged, self.relative_gaps
 
 
@@ -937,14 +957,23 @@ def ridge_cv(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alph
     closed_form = isinstance(cv, str)
     cv = v.check_option(cv, "cv", ("loo", "gcv")) if closed_form else v.check_cv(cv, n_samples,
                                                                                  random_state)
+    if closed_form and n_samples < 2:
+        raise ValueError(f"cv={cv!r} needs n_samples >= 2 (leaving out the only sample leaves "
+                         f"nothing to fit), got n_samples={n_samples}")
     full = fit_ridge_path(options.X, options.y, options, spectral=closed_form)
     path = full.path
     if closed_form:
         errors = (loo_errors if cv == "loo" else gcv_errors)(full.design, full.spectrum, path.alphas,
                                                             options.fit_intercept)
+        if np.isnan(errors).any():
+            why = ("some sample has leverage 1 (the fit without it cannot predict it)" if cv == "loo"
+                   else "the fit interpolates (df = n_samples)")
+            raise ValueError(f"cv={cv!r} is undefined for this X at some alpha: {why}, 0 / 0; use "
+                             f"an int cv (K-fold) or larger alphas")
         fold_ids = np.arange(n_samples) if cv == "loo" else np.full(n_samples, -1)
         return CVResult.from_errors(path, errors, fold_ids)
     splits, fold_ids = kfold(n_samples, cv, random_state) if isinstance(cv, int) else cv
+    check_fold_weights(options, splits)
     folds = parallel_map(lambda split: held_out_ridge(options, *split, path.alphas), splits, threads)
     errors = [fold[0] for fold in folds]
     checks = [full.converged_relative_gaps()] + [fold[1] for fold in folds]

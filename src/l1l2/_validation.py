@@ -36,7 +36,11 @@ def as_float_array(a, name, dtype=None):
                             f"entries") from None
     if dtype is None:
         dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64
-    return arr.astype(dtype, copy=False)
+    arr = arr.astype(dtype, copy=False)
+    # The kernels read through typed C pointers, and a misaligned one is undefined behaviour (UBSan
+    # flags it; vectorised loads may fault): np.frombuffer at an odd offset, a packed record field,
+    # an array dask deserialised from a network frame. A copy is aligned.
+    return arr if arr.flags.aligned else arr.copy(order="K")
 
 
 def check_numeric_kind(dtype, name):
@@ -100,6 +104,8 @@ def check_sparse_X(X):
     kind = check_numeric_kind(X.dtype, "X")
     if kind == "O":
         raise TypeError("X must be numeric, got a sparse matrix of dtype object")
+    if X.format in ("csc", "csr"):    # scipy's astype and tocsc trust the index arrays: check first
+        check_compressed(X, *(X.shape[::-1] if X.format == "csc" else X.shape))
     if X.format != "csc":
         X = X.tocsc()
     if X.dtype not in FLOAT_DTYPES:
@@ -115,18 +121,28 @@ def check_sparse_X(X):
         X = X.copy()        # the kernels read plain arrays (a strided view set by hand is not one)
         X.data, X.indices, X.indptr = (np.ascontiguousarray(a) for a in (X.data, indices, indptr))
         indptr, indices = X.indptr, X.indices
-    if (indptr.ndim != 1 or indptr.shape[0] != n_features + 1 or indptr[0] != 0
-            or np.any(indptr[1:] < indptr[:-1]) or indptr[-1] > min(indices.size, X.data.size)):
-        raise ValueError("X is not a valid CSC matrix: its indptr is not a non-decreasing array of "
-                         "n_features + 1 offsets into indices and data")
     nnz = int(indptr[-1])
-    if nnz and (indices[:nnz].min() < 0 or indices[:nnz].max() >= n_samples):
-        raise ValueError(f"X is not a valid CSC matrix: a row index lies outside [0, {n_samples})")
     check_finite(X.data[:nnz], "X")
     if not rows_sorted_and_unique(indptr, indices[:nnz]):
         X = X.copy()        # the caller's matrix stays as it was
         X.sum_duplicates()
     return X
+
+
+def check_compressed(X, n_major, n_minor):
+    """Raise ValueError unless the index arrays of a CSC or CSR X describe n_major columns (rows) of
+    n_minor entries: code that trusts them (the kernels, scipy's astype and tocsc) reads past their
+    ends otherwise, a segmentation fault or silent heap corruption."""
+    fmt, major, minor = X.format.upper(), *(("n_features", "row") if X.format == "csc" else
+                                             ("n_samples", "column"))
+    indptr, indices = X.indptr, X.indices
+    if (indptr.ndim != 1 or indptr.shape[0] != n_major + 1 or indptr[0] != 0
+            or np.any(indptr[1:] < indptr[:-1]) or indptr[-1] > min(indices.size, X.data.size)):
+        raise ValueError(f"X is not a valid {fmt} matrix: its indptr is not a non-decreasing array of "
+                         f"{major} + 1 offsets into indices and data")
+    nnz = int(indptr[-1])
+    if nnz and (indices[:nnz].min() < 0 or indices[:nnz].max() >= n_minor):
+        raise ValueError(f"X is not a valid {fmt} matrix: a {minor} index lies outside [0, {n_minor})")
 
 
 def rows_sorted_and_unique(indptr, indices):
@@ -159,10 +175,79 @@ def check_y(y, n_samples, dtype):
     return y
 
 
-def check_Xy(X, y, accept_sparse=True):
-    """Validate X and y together; y takes X's floating dtype."""
+def check_Xy(X, y, accept_sparse=True, squares=True):
+    """Validate X and y together; y takes X's floating dtype. Both must be of a magnitude that
+    X's dtype can square and sum (check_magnitude); squares=False (LAD, quantile: the loss does not
+    square the residuals) needs only that of each array, not of their products, and lets values
+    go down to sqrt(tiny)."""
     X = check_X(X, accept_sparse)
-    return X, check_y(y, X.shape[0], X.dtype)
+    y_given = np.asarray(y) if not scipy.sparse.issparse(y) else y
+    y = check_y(y, X.shape[0], X.dtype)
+    x_largest = check_X_magnitude(X, squares)
+    # y as given: its cast to float32 may have flushed tiny values to zero
+    y_largest = check_magnitude(y_given if y_given.dtype.kind in "iuf" else y, "y", X.shape[0],
+                                X.dtype, squares)
+    if squares:
+        check_product_magnitude(x_largest, y_largest, "y", X.shape[0], X.dtype)
+    return X, y
+
+
+def magnitude_limits(n_samples, dtype, squares=True):
+    """(smallest, largest) allowed largest |value| of X or y in `dtype` for n_samples rows.
+
+    The fits sum squares and products of X's and y's values over the rows (Gram matrices, column
+    norms, X'y, the loss) and compare duality gaps with tol times them: below sqrt(tiny / eps) the
+    squares, times eps, leave the normal range (a gap or a column silently vanishes), above
+    sqrt(max / (16 n)) their sums overflow (16: the products of two arrays and the weights, which
+    reach n, keep a margin)."""
+    info = np.finfo(dtype)
+    return (float(np.sqrt(info.tiny / (info.eps if squares else 1.0))),
+            float(np.sqrt(info.max / (16.0 * max(n_samples, 1)))))
+
+
+def check_X_magnitude(X, squares=True):
+    """check_magnitude of a validated X, dense or CSC (its stored values)."""
+    values = X.data[:X.indptr[-1]] if scipy.sparse.issparse(X) else X
+    return check_magnitude(values, "X", X.shape[0], X.dtype, squares)
+
+
+def check_magnitude(arr, name, n_samples, dtype, squares=True):
+    """Return the largest |value| of arr (1 for booleans), raising ValueError unless it is 0 or
+    within magnitude_limits (arrays that are not finite are left to check_finite)."""
+    if arr.size == 0 or arr.dtype.kind == "b":
+        return 1.0
+    largest = max(abs(float(arr.max())), abs(float(arr.min())))
+    smallest, biggest = magnitude_limits(n_samples, dtype, squares)
+    if largest > biggest and np.isfinite(largest):
+        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}: its largest |value| "
+                         f"is {largest:.3g}, above {biggest:.3g} = sqrt(max / (16 n_samples)), where "
+                         f"sums of squares overflow; rescale {name}")
+    if 0 < largest < smallest:
+        raise ValueError(f"{name} has values too small for {np.dtype(dtype).name}: its largest |value| "
+                         f"is {largest:.3g}, below {smallest:.3g}, where squares underflow; "
+                         f"rescale {name}")
+    return largest
+
+
+def check_product_magnitude(x_largest, y_largest, name, n_samples, dtype):
+    """The same limits for the products of X and y (name: "y" or "Y"), which the duality gap
+    squares (its correlations X'y), and for their ratio, the scale of the coefficients, which the
+    ridge penalty and the gap square: largest |X| * largest |y| within float64's
+    magnitude_limits (the gap runs in double precision), largest |y| / largest |X| within the
+    dtype's (down to sqrt(tiny))."""
+    if not (np.isfinite(x_largest) and np.isfinite(y_largest) and x_largest > 0 and y_largest > 0):
+        return          # zeros are fine; non-finite values are check_finite's
+    for what, value, precision, eps_margin in (("times", x_largest * y_largest, np.float64, True),
+                                               ("over", y_largest / x_largest, dtype, False)):
+        # the products are squared in double precision (and compared with eps), the coefficients
+        # in the working dtype
+        smallest, biggest = magnitude_limits(n_samples, precision, eps_margin)
+        if not smallest <= value <= biggest:
+            side = "large" if value > biggest else "small"
+            raise ValueError(f"X and {name} have scales too far apart: largest |{name}| {what} "
+                             f"largest |X| is {value:.3g}, too {side} (outside [{smallest:.3g}, "
+                             f"{biggest:.3g}]) for its square to be a normal "
+                             f"{np.dtype(precision).name}; rescale X or {name}")
 
 
 def check_nonnegative_scalar(value, name):
@@ -197,6 +282,14 @@ def check_max_iter(max_iter):
     return max_iter
 
 
+def check_n_alphas(n_alphas):
+    """The grid length: an int >= 1 and, like max_iter, a C int (numpy fails obscurely on 2**63)."""
+    n_alphas = check_positive_int(n_alphas, "n_alphas")
+    if n_alphas > np.iinfo(np.int32).max:
+        raise ValueError(f"n_alphas must be at most {np.iinfo(np.int32).max}, got {n_alphas}")
+    return n_alphas
+
+
 def check_flag(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -219,10 +312,12 @@ def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None
     s = check_nonnegative_vector(sample_weight, "sample_weight", n_samples)
-    total = s.sum()
-    if total <= 0:
+    if s.max() <= 0:
         raise ValueError("sample_weight must have a positive sum, got all zeros")
-    return s * (n_samples / total)
+    # relative to the largest first: the sum of weights near 1e308 overflows, and n / sum of
+    # weights near 1e-320 does; only the ratios matter
+    s = s / s.max()
+    return s * (n_samples / s.sum())
 
 
 def check_penalty_factor(penalty_factor, n_features):
@@ -308,7 +403,7 @@ class PathOptions:
     alpha_min_ratio: float | None
     fit_intercept: bool
     sample_weight: np.ndarray | None   # normalised to sum to n_samples
-    raw_weight: np.ndarray | None      # as given (float64), for held-out errors
+    raw_weight: np.ndarray | None      # as given up to a factor (largest 1), for held-out errors
     positive: bool
     penalty_factor: np.ndarray
     tol: float
@@ -319,8 +414,8 @@ class PathOptions:
 
 def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept,
                        sample_weight, positive, penalty_factor, tol, max_iter, precompute, verbose,
-                       accept_sparse=True):
-    X, y = check_Xy(X, y, accept_sparse)
+                       accept_sparse=True, squares=True):
+    X, y = check_Xy(X, y, accept_sparse, squares)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D for a path or cross-validation, got shape {y.shape}; "
                          f"fit each column separately")
@@ -328,11 +423,11 @@ def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit
     weights = check_sample_weight(sample_weight, n_samples)
     return PathOptions(
         X=X, y=y, l1_ratio=check_l1_ratio(l1_ratio), alphas=check_alphas(alphas),
-        n_alphas=check_positive_int(n_alphas, "n_alphas"),
+        n_alphas=check_n_alphas(n_alphas),
         alpha_min_ratio=check_alpha_min_ratio(alpha_min_ratio),
         fit_intercept=check_flag(fit_intercept, "fit_intercept"),
         sample_weight=weights,
-        raw_weight=None if weights is None else as_float_array(sample_weight, "sample_weight", np.float64),
+        raw_weight=None if weights is None else weights / weights.max(),
         positive=check_flag(positive, "positive"),
         penalty_factor=check_penalty_factor(penalty_factor, n_features),
         tol=check_tol(tol), max_iter=check_max_iter(max_iter),
@@ -363,8 +458,10 @@ def check_cv(cv, n_samples, random_state):
     for k, pair in enumerate(pairs):
         try:
             train, test = (np.arange(n_samples)[np.asarray(part)] for part in pair)
+            if train.ndim != 1 or test.ndim != 1:       # a scalar or 2-D index is no set of samples
+                raise IndexError
         except (TypeError, ValueError, IndexError):
-            raise ValueError(f"cv pair {k} is not a (train, test) pair of indices or masks "
+            raise ValueError(f"cv pair {k} is not a (train, test) pair of 1-D indices or masks "
                              f"into {n_samples} samples") from None
         if train.size == 0 or test.size == 0:
             raise ValueError(f"cv pair {k} has an empty train or test set")

@@ -1,4 +1,5 @@
 """ConvergenceWarning and its one emitter."""
+import contextvars
 import warnings
 
 import numpy as np
@@ -9,6 +10,10 @@ class ConvergenceWarning(UserWarning):
 
 
 SQUARED_SCALE = "gap / (sum_i s_i y_i^2 / n), y centred with an intercept"
+# (category, extra frames): l1l2.sklearn issues the warning as scikit-learn's ConvergenceWarning at
+# its user's line. A context variable, so a fit in one thread never changes another's warnings
+# (warnings.catch_warnings swaps process-wide filters, which concurrent threads interleave).
+ISSUE_AS = contextvars.ContextVar("ISSUE_AS", default=(ConvergenceWarning, 0))
 
 
 def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel, what="targets",
@@ -20,10 +25,11 @@ def warn_if_not_converged(converged, relative_gap, tol, max_iter, stacklevel, wh
         return
     worst = float(np.max(np.atleast_1d(relative_gap)[failed]))
     which = "the fit" if converged.size == 1 else f"{failed.sum()} of {converged.size} {what}"
+    category, extra_frames = ISSUE_AS.get()
     warnings.warn(
         f"{which} did not converge in max_iter={max_iter} {steps}: relative duality gap {worst:.3g} "
         f"> tol={tol:.3g} ({scale}). "
         f"Increase max_iter, loosen tol, or standardize X.",
-        ConvergenceWarning,
-        stacklevel=stacklevel + 1,
+        category,
+        stacklevel=stacklevel + 1 + extra_frames,
     )

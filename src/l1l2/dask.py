@@ -203,7 +203,7 @@ def enet_path(X, y, l1_ratio: float = 0.5, *, alphas: ArrayLike | None = None, n
                                              client, multi_target=False)
     options = v.PathOptions(
         X=None, y=None, l1_ratio=v.check_l1_ratio(l1_ratio), alphas=v.check_alphas(alphas),
-        n_alphas=v.check_positive_int(n_alphas, "n_alphas"),
+        n_alphas=v.check_n_alphas(n_alphas),
         alpha_min_ratio=v.check_alpha_min_ratio(alpha_min_ratio),
         fit_intercept=v.check_flag(fit_intercept, "fit_intercept"), sample_weight=None,
         raw_weight=None, positive=v.check_flag(positive, "positive"), penalty_factor=factors,

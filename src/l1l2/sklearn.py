@@ -28,7 +28,6 @@ Examples
 (True, 7)
 """
 import numbers
-import warnings
 
 import numpy as np
 import scipy.sparse
@@ -41,6 +40,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 import l1l2
 from l1l2._ridge import loo_predictions
+from l1l2._warnings import ISSUE_AS
 
 __all__ = ["ElasticNet", "ElasticNetCV", "LADRegressor", "Lasso", "LassoCV", "QuantileRegressor",
            "Ridge", "RidgeCV"]
@@ -53,17 +53,13 @@ RIDGE_SOLVERS = {"auto": "auto", "cholesky": "cholesky", "svd": "svd", "sparse_c
 
 
 def _call(function, *args, **kwargs):
-    """Call an l1l2 function, re-issuing its l1l2.ConvergenceWarning as scikit-learn's, which
-    scikit-learn users and model selection tools filter on."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = function(*args, **kwargs)
-    for w in caught:
-        if issubclass(w.category, l1l2.ConvergenceWarning):
-            warnings.warn(str(w.message), SklearnConvergenceWarning, stacklevel=4)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result
+    """Call an l1l2 function, its ConvergenceWarning issued as scikit-learn's, which scikit-learn
+    users and model selection tools filter on, at the line three frames above this one."""
+    token = ISSUE_AS.set((SklearnConvergenceWarning, 3))
+    try:
+        return function(*args, **kwargs)
+    finally:
+        ISSUE_AS.reset(token)
 
 
 def _threads(n_jobs):
