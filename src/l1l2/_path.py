@@ -43,9 +43,11 @@ def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_al
     verbose : bool
         Print one line per alpha to stderr (alpha, nonzeros, gap, sweeps, seconds).
     max_seconds : float > 0, optional
-        A time limit for the whole path: once it is reached, the alpha being fitted and all later
-        ones keep the coefficients reached so far (each with its own duality gap and
-        ``converged=False``), and one ConvergenceWarning says so. None: no limit.
+        A time limit for the whole path: once it is reached, the alpha being fitted stops where it
+        is (with its duality gap) and all later ones keep those coefficients, uncertified
+        (dual_gap inf); all of them have ``converged=False``, and one ConvergenceWarning says so.
+        The preparation of X (its Gram matrix in covariance mode) is not cut short. None: no
+        limit.
 
     Returns
     -------

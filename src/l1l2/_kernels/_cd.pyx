@@ -31,7 +31,7 @@ DEF MIN_GROWTH = 100
 DEF WITHIN_RATIO = 8
 
 from cython cimport floating
-from libc.math cimport fabs
+from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
 from libc.stdint cimport int32_t, int64_t
@@ -326,8 +326,9 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     (the KKT scores, p per task) holds only the last task's: a path needs no others, and T rows
     of them would weigh as much as the coefficients.
     limits: the public call's _limits.Budget; unit: the work of one coordinate update (about n for
-    dense X, the nonzeros per column for CSC, p in covariance mode). Out of time, every later task
-    stops at its warm start (with its gap); interrupted, the entry point raises.
+    dense X, the nonzeros per column for CSC, p in covariance mode). Out of time, every later target
+    stops at its warm start (with its gap), every later point of a path keeps the last coefficients
+    (gap infinite: uncertified); interrupted, the entry point raises.
     """
     cdef int[::1] flag = limits.stop
     cdef Budget budget = make_budget(limits.deadline, flag)
@@ -376,6 +377,13 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
         for t in range(n_tasks):
             k = t if w.shape[0] > 1 else 0            # the target
             a = t if l1.shape[0] > 1 else 0           # the penalty
+            if budget.reason == PAST_DEADLINE and t > 0 and l1.shape[0] > 1:
+                # a path out of time: the later points keep the coefficients reached, without a
+                # certificate (a gap each would cost a pass over X per point)
+                coef_view[t, :] = coef_view[t - 1, :]
+                status_view[t], n_iter_view[t] = OUT_OF_TIME, 0
+                gap_view[t], loss_view[t] = INFINITY, loss_view[t - 1]
+                continue
             if layout_t is Gram:
                 task_layout.yy = yy[k]
             seed_working_set(&work, &w[k, 0], &l1[a, 0], previous_scores, previous_l1, positive, p)
