@@ -6,8 +6,11 @@
 # - the clock against the deadline (out of time: the kernel returns what it has, not converged);
 # - the stop flag, set by the thread that caught Ctrl-C so that kernels in other threads stop too;
 # - in the main thread, at most every SIGNAL_PERIOD_MS, Python's pending signals
-#   (PyErr_CheckSignals): the only place a kernel takes the GIL. A raised KeyboardInterrupt stays set,
-#   the kernel unwinds (its arrays stay consistent), and the entry point raises it (raise_if_interrupted).
+#   (PyErr_CheckSignals): the only place a kernel takes the GIL, and only in the main thread (signals
+#   are its alone; other threads would wait for the GIL behind Python code). A raised
+#   KeyboardInterrupt stays set, the kernel unwinds (its arrays stay consistent), and the entry point
+#   raises it (raise_if_interrupted). A signal that came before the kernel was raised by Python
+#   already, so the first look is SIGNAL_PERIOD_MS in.
 # A poll costs some 30 ns, so the polls cost nothing measurable, and a stop is seen within about a
 # millisecond of work, or of one pass over X (a duality gap, which is not cut short). The C functions
 # exported to other extensions run on an unlimited() budget: it never stops and never takes the GIL.
@@ -39,12 +42,15 @@ cdef struct Budget:
     int reason               # RUNNING, then PAST_DEADLINE or INTERRUPTED
 
 
-cdef inline Budget make_budget(double deadline, int[::1] flag) noexcept:
+cdef inline Budget make_budget(double deadline, int[::1] flag):
     """A kernel's Budget from a public call's _limits.Budget (its deadline and its stop flag, a
     view the caller keeps alive). Its first spend polls: a kernel called past the deadline, or
-    after Ctrl-C, stops at once."""
-    return Budget(deadline=deadline, stop=&flag[0], next_signals=0.0, countdown=0,
-                  reason=RUNNING)
+    after Ctrl-C in another thread, stops at once."""
+    import threading
+    main = threading.get_ident() == threading.main_thread().ident
+    return Budget(deadline=deadline, stop=&flag[0],
+                  next_signals=l1l2_now() + SIGNAL_PERIOD_MS * 1e-3 if main else INFINITY,
+                  countdown=0, reason=RUNNING)
 
 
 cdef inline Budget unlimited(int* flag) noexcept nogil:
@@ -67,7 +73,6 @@ cdef inline bint poll(Budget* b) noexcept nogil:
     elif now >= b.next_signals:
         b.next_signals = now + SIGNAL_PERIOD_MS * 1e-3
         with gil:
-            # (outside the main thread this returns 0 at once: signals are the main thread's)
             if check_signals() != 0:
                 b.reason = INTERRUPTED
                 l1l2_set_flag(b.stop)
