@@ -376,6 +376,10 @@ cdef int irls_body(const rows_t* X, const floating* vals, const double* y, const
             break
         if t == max_iter:
             break
+        if biggest > 0 and biggest * eps / eps0 == 0:
+            # every coefficient is within underflow of 0 (a constant y): the start can get no
+            # closer, and the penalty's weights below would divide by 0
+            break
         t += 1
         last = objective
         for i in range(n):
