@@ -1063,3 +1063,12 @@ def test_extreme_scales_are_equivariant(scale, alpha):
         scaled = l1l2.lad(X * scale, y * scale, alpha=a * scale, penalty_factor=factors)
         assert unit.converged and scaled.converged
         assert scaled.objective == pytest.approx(unit.objective * scale, rel=1e-9)
+
+
+def test_every_column_penalised_and_no_intercept_gives_lapack_nothing_to_refuse(capfd):
+    """With no unpenalised column the start's dependence check has an empty block: it must not
+    reach LAPACK, which prints 'parameter number 4 had an illegal value' for its lda = 0."""
+    fit = l1l2.lad(np.eye(2), [1.0, 2.0], fit_intercept=False, alpha=10.0)
+    out, err = capfd.readouterr()
+    assert "illegal value" not in out + err
+    assert fit.converged and np.all(fit.coef == 0)

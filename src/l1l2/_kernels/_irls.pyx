@@ -267,6 +267,8 @@ cdef void find_dependent(int pa, const double* G, const double* l, Py_ssize_t p,
         dependent[a] = False
         if not (a < p and l[a] > 0):
             q += 1
+    if q == 0:                                    # (LAPACK rejects the empty block's lda = 0)
+        return
     unpenalised_block(pa, G, l, p, q, work, diagonal)
     cython_lapack.dpotrf(b"U", &q, work, &q, &info)
     regular = info == 0
