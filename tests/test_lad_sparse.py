@@ -20,6 +20,7 @@ import reference
 from helpers import assert_coef_close, convergence_warnings, draw_options
 from l1l2 import _lad
 from l1l2._kernels._irls import Start, start_csr, start_dense
+from l1l2._limits import Budget
 from test_lad import assert_optimal, fit, path
 
 LOSSES = [None, 0.1, 0.9]  # None: LAD
@@ -268,7 +269,7 @@ def start_of(X, y, method, q=None, alpha=0.0, fit_intercept=True, max_iter=60, l
     c, l = np.full(n, 1.0 / n), np.full(p, alpha)
     beta = np.zeros(p + fit_intercept)
     tol = 1e-12 if method == Start.INTERIOR else _lad.IRLS_EPS
-    options = (y, c, lo, hi, fit_intercept, l, beta, method, max_iter, tol, _lad.IRLS_STALL)
+    options = (y, c, lo, hi, fit_intercept, l, beta, method, max_iter, tol, _lad.IRLS_STALL, Budget())
     if layout == "csr":
         R = scipy.sparse.csr_matrix(X)
         steps, _ = start_csr(R.data, R.indices.astype(index), R.indptr.astype(index), p, *options)
@@ -309,7 +310,7 @@ def test_interior_point_start_holds_spanned_columns_at_zero(rng):
     beta = np.zeros(p + 1)
     beta[6] = 1.5             # a start on a spanned column goes back to 0
     steps, dependent = start_csr(R.data, R.indices, R.indptr, p, y, np.full(n, 1.0 / n), -1.0, 1.0,
-                                 True, np.zeros(p), beta, Start.INTERIOR, 60, 1e-12, 0.0)
+                                 True, np.zeros(p), beta, Start.INTERIOR, 60, 1e-12, 0.0, Budget())
     np.testing.assert_array_equal(dependent, [False] * 6 + [True, True, False])
     assert beta[6] == beta[7] == 0.0
     res = l1l2.lad(X, y)

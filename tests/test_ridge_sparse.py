@@ -435,3 +435,20 @@ def test_too_many_unpenalised_features_are_refused(rng, monkeypatch):
     X, _, y = sparse_problem(rng)
     with pytest.raises(ValueError, match="penalty_factor"):
         l1l2.ridge(X, y, 0.1, penalty_factor=np.zeros(X.shape[1]))
+
+
+@pytest.mark.parametrize("solver", ["auto", "cg", "cholesky"])
+def test_columns_with_huge_means_are_centred_exactly(solver):
+    """A constant column of 2^59 (and one of mean 2^40 and spread 1e3) beside an ordinary one:
+    products through X - 1 m' cancel their digits (a centred y's sum, 1e-17, times 2^59 once
+    gave the constant column a coefficient of -480 instead of 0). Found by the property tests.
+    The reference fits the same data less the offset (an exact subtraction), which an intercept
+    absorbs."""
+    rng = np.random.default_rng(5)
+    y = np.zeros(20)
+    y[0] = 0.5
+    for offset, spread in ((2.0**59, 0.0), (2.0**40, 1e3)):
+        X = np.column_stack([offset + spread * rng.standard_normal(20), np.arange(20.0)])
+        expected = l1l2.ridge(X - [offset, 0.0], y, 0.005, solver="svd")
+        fit = l1l2.ridge(scipy.sparse.csc_matrix(X), y, 0.005, solver=solver)
+        np.testing.assert_allclose(fit.coef, expected.coef, rtol=1e-6, atol=1e-12)

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 from l1l2 import _lad
 from l1l2 import _validation as v
 from l1l2._fit import Solver, elastic_net, lasso, penalties
+from l1l2._limits import Budget
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map, single_threaded_blas
 from l1l2._path import N_PATH_FITS, enet_path, fit_path, lasso_path
@@ -292,9 +293,10 @@ def blocks(n_targets, min_block):
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def run_blocks(function, n_targets, threads, min_block=1):
-    """[function(block) for block in blocks(n_targets, min_block)], in threads."""
-    return parallel_map(function, blocks(n_targets, min_block), threads)
+def run_blocks(function, n_targets, threads, budget, min_block=1):
+    """[function(block) for block in blocks(n_targets, min_block)], in threads (Ctrl-C stops
+    them all through the call's budget)."""
+    return parallel_map(function, blocks(n_targets, min_block), threads, budget)
 
 
 def stacked(parts):
@@ -315,6 +317,7 @@ def enet_fits(X, Y, alpha, threads, options, l1_ratio=None):
     weights = v.check_sample_weight(options["sample_weight"], n_samples)
     factors = v.check_penalty_factor(options["penalty_factor"], n_features)
     tol, max_iter = v.check_tol(options["tol"]), v.check_max_iter(options["max_iter"])
+    budget = v.check_max_seconds(options["max_seconds"])
     precompute = v.check_precompute(options["precompute"])
     W0 = check_coef_init(options["coef_init"], (n_targets, n_features), X.dtype)
 
@@ -336,14 +339,15 @@ def enet_fits(X, Y, alpha, threads, options, l1_ratio=None):
             rows, mine = (block, slice(None)) if whole else (block.start + members, members)
             solver = Solver(designs[value == 0], subset(targets, mine), W0[rows])
             fits = solver.run(*penalties(value, l1_ratio, factors, X.dtype), positive, tol,
-                              max_iter, threads=1)
+                              max_iter, budget, threads=1)
             objective = enet_objective_from_loss(fits.loss, n_samples, fits.coef, value, l1_ratio,
                                                  factors)
             out.store(rows, fits, objective)
 
-    run_blocks(fit_block, n_targets, threads, MIN_CD_BLOCK)
+    run_blocks(fit_block, n_targets, threads, budget, MIN_CD_BLOCK)
     # stacklevel 3: this function, then fit_many, then the user's line.
-    warn_if_not_converged(out.converged, out.relative_gap, tol, max_iter, stacklevel=3)
+    warn_if_not_converged(out.converged, out.relative_gap, tol, max_iter, stacklevel=3,
+                          budget=budget)
     return out.results(alpha, l1_ratio, "squared")
 
 
@@ -414,10 +418,12 @@ def enet_paths(X, Y, alphas, threads, options):
     work = n_alphas * X.shape[1] * (X.shape[1] if gram else X.shape[0])
     if work < MIN_THREADED_PATH_WORK:
         threads = 1
-    paths = [one for part in run_blocks(path_block, n_targets, threads) for one in part]
+    paths = [one for part in run_blocks(path_block, n_targets, threads, options.budget)
+             for one in part]
     warn_if_not_converged(np.concatenate([path.converged for path, _ in paths]),
                           [fit.relative_gap for _, fits in paths for fit in fits], options.tol,
-                          options.max_iter, stacklevel=3, what="path points (all targets)")
+                          options.max_iter, stacklevel=3, what="path points (all targets)",
+                          budget=options.budget)
     return [path for path, _ in paths]
 
 
@@ -435,11 +441,13 @@ def ridge_fits(X, Y, alpha, threads, options):
     if coef_init is not None:
         coef_init = v.check_coef_init(coef_init, (n_targets, n_features), X.dtype)
     options = {**options, "threads": threads}
+    budget = v.check_max_seconds(options["max_seconds"])      # one limit for all the alphas
     groups = []
     for value in np.unique(alpha):
         members = np.flatnonzero(alpha == value)
         start = None if coef_init is None else coef_init[members]
-        fit = ridge(X, Y[:, members], value, **{**options, "coef_init": start})
+        fit = ridge(X, Y[:, members], value,
+                    **{**options, "coef_init": start, "max_seconds": budget.remaining()})
         groups.append((members, fit.coef, fit.intercept, fit.objective, fit.dual_gap, fit.n_iter,
                        fit.converged))
     members, coef, intercept, objective, gap, n_iter, converged = stacked(groups)
@@ -457,7 +465,7 @@ def ridge_paths(X, Y, alphas, threads, options):
     def path_block(block):
         return [fit_ridge_path(X, Y[:, j], options) for j in range(block.start, block.stop)]
 
-    fitted = [one for part in run_blocks(path_block, Y.shape[1], threads) for one in part]
+    fitted = [one for part in run_blocks(path_block, Y.shape[1], threads, Budget()) for one in part]
     checks = [one.converged_relative_gaps() for one in fitted]
     warn_path((np.concatenate([c for c, _ in checks]), np.concatenate([g for _, g in checks])),
               X.dtype, stacklevel=3, what="path points (all targets)")
@@ -480,20 +488,22 @@ def lad_fits(X, Y, alpha, threads, options):
                                 v.check_sample_weight(options["sample_weight"], n_samples))
     factors = v.check_penalty_factor(options["penalty_factor"], n_features)
     tol, max_iter = v.check_tol(options["tol"]), v.check_max_iter(options["max_iter"])
+    budget = v.check_max_seconds(options["max_seconds"])
     starts = check_coef_init(options["coef_init"], (n_targets, n_features), np.float64)
 
     out = Outputs.empty(n_targets, n_features, np.float64)
 
     def fit_block(block):
-        fits = [_lad.Solver(problem, Y[:, j], starts[j]).fit(alpha[j] * factors, tol, max_iter)
+        fits = [_lad.Solver(problem, Y[:, j], starts[j], budget).fit(alpha[j] * factors, tol,
+                                                                      max_iter)
                 for j in range(block.start, block.stop)]
         fits = _lad.Stacked(*(np.array(field) for field in zip(*fits)))
         out.store(block, fits, fits.objective)
 
-    run_blocks(fit_block, n_targets, threads)
+    run_blocks(fit_block, n_targets, threads, budget)
     # stacklevel 3: this function, then fit_many, then the user's line.
     warn_if_not_converged(out.converged, out.relative_gap, tol, max_iter, stacklevel=3,
-                          scale=_lad.LAD_SCALE, steps="pivots")
+                          scale=_lad.LAD_SCALE, steps="pivots", budget=budget)
     return out.results(alpha, 1.0, loss.name)
 
 
@@ -510,11 +520,12 @@ def lad_paths(X, Y, alphas, threads, options):
     def path_block(block):
         return [_lad.fit_path(problem, Y[:, j], options) for j in range(block.start, block.stop)]
 
-    paths = [one for part in run_blocks(path_block, Y.shape[1], threads) for one in part]
+    paths = [one for part in run_blocks(path_block, Y.shape[1], threads, options.budget)
+             for one in part]
     warn_if_not_converged(np.concatenate([path.converged for path, _ in paths]),
                           [fit.relative_gap for _, fits in paths for fit in fits], options.tol,
                           options.max_iter, stacklevel=3, what="path points (all targets)",
-                          scale=_lad.LAD_SCALE, steps="pivots")
+                          scale=_lad.LAD_SCALE, steps="pivots", budget=options.budget)
     return [path for path, _ in paths]
 
 

@@ -17,7 +17,8 @@ def lasso_cv(X: Design, y: ArrayLike, *, cv: int | Splits = 5, alphas: ArrayLike
              sample_weight: ArrayLike | None = None, positive: bool = False,
              penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
              precompute: Precompute = "auto", random_state: int | None = 0,
-             threads: int | None = None, verbose: bool = False) -> CVResult:
+             threads: int | None = None, verbose: bool = False,
+             max_seconds: float | None = None) -> CVResult:
     """Choose the Lasso's alpha by K-fold cross-validation of the held-out weighted squared error.
 
     Parameters
@@ -25,6 +26,9 @@ def lasso_cv(X: Design, y: ArrayLike, *, cv: int | Splits = 5, alphas: ArrayLike
     X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, positive, penalty_factor,
     tol, max_iter, precompute, verbose
         As in :func:`l1l2.lasso_path`. The grid is that of the full data; every fold uses it.
+    max_seconds : float > 0, optional
+        A time limit for the whole call (the full path and the folds), as in
+        :func:`l1l2.lasso_path`: what runs out of time is not converged, with one warning.
     cv : int >= 2 or iterable of (train_indices, test_indices)
         An int gives shuffled K-fold with K = cv, seeded by random_state.
     random_state : int or None
@@ -53,7 +57,8 @@ def lasso_cv(X: Design, y: ArrayLike, *, cv: int | Splits = 5, alphas: ArrayLike
     return _cv(X, y, 1.0, cv=cv, alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                fit_intercept=fit_intercept, sample_weight=sample_weight, positive=positive,
                penalty_factor=penalty_factor, tol=tol, max_iter=max_iter, precompute=precompute,
-               random_state=random_state, threads=threads, verbose=verbose)
+               random_state=random_state, threads=threads, verbose=verbose,
+               max_seconds=max_seconds)
 
 
 def enet_cv(X: Design, y: ArrayLike, *, l1_ratio: float = 0.5, cv: int | Splits = 5,
@@ -62,7 +67,8 @@ def enet_cv(X: Design, y: ArrayLike, *, l1_ratio: float = 0.5, cv: int | Splits 
             sample_weight: ArrayLike | None = None, positive: bool = False,
             penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
             precompute: Precompute = "auto", random_state: int | None = 0,
-            threads: int | None = None, verbose: bool = False) -> CVResult:
+            threads: int | None = None, verbose: bool = False,
+            max_seconds: float | None = None) -> CVResult:
     """Choose the elastic net's alpha (at a fixed l1_ratio) by K-fold cross-validation.
 
     Parameters
@@ -70,7 +76,7 @@ def enet_cv(X: Design, y: ArrayLike, *, l1_ratio: float = 0.5, cv: int | Splits 
     l1_ratio : float in [0, 1]
         The L1 share of the penalty, fixed; the grid is that of :func:`l1l2.enet_path`.
     X, y, cv, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, positive, \
-penalty_factor, tol, max_iter, precompute, random_state, threads, verbose
+penalty_factor, tol, max_iter, precompute, random_state, threads, verbose, max_seconds
         As in :func:`lasso_cv`.
 
     Returns
@@ -90,7 +96,7 @@ penalty_factor, tol, max_iter, precompute, random_state, threads, verbose
                alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                sample_weight=sample_weight, positive=positive, penalty_factor=penalty_factor,
                tol=tol, max_iter=max_iter, precompute=precompute, random_state=random_state,
-               threads=threads, verbose=verbose)
+               threads=threads, verbose=verbose, max_seconds=max_seconds)
 
 
 def _cv(X, y, l1_ratio, *, cv, random_state, threads, **path_args):
@@ -106,7 +112,7 @@ def _cv(X, y, l1_ratio, *, cv, random_state, threads, **path_args):
     warn_if_not_converged(np.concatenate([path.converged, fold_converged]),
                           np.concatenate([[fit.relative_gap for fit in fits], fold_gaps]),
                           options.tol, options.max_iter, stacklevel=3,
-                          what="path points (full data and folds)")
+                          what="path points (full data and folds)", budget=options.budget)
     return CVResult.from_errors(path, fold_errors, fold_ids)
 
 
@@ -196,6 +202,6 @@ def run_folds(options, splits, prepared, alphas, threads):
     """(n_folds, n_alphas) held-out errors, and the folds' converged flags and relative gaps
     (concatenated); the folds run in `threads` threads."""
     results = parallel_map(lambda k: held_out_errors(options, *splits[k], prepared[k], alphas),
-                           range(len(splits)), threads)
+                           range(len(splits)), threads, options.budget)
     errors, converged, gaps = zip(*results)
     return np.array(errors), np.concatenate(converged), np.concatenate(gaps)

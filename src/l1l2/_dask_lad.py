@@ -51,6 +51,7 @@ from l1l2 import _validation as v
 from l1l2._distributed import check_client, check_rows, map_reduce
 from l1l2._parallel import single_threaded_blas
 from l1l2._kernels._irls import Outcome, Start, start_dense
+from l1l2._limits import Budget
 from l1l2._lad import (ALL_ROWS_CELLS, BAND, IRLS_EPS, IRLS_MAX_ITER, IRLS_STALL, LAD_SCALE,
                        MIN_ROWS, ROUNDING, ROWS_PER_COEF, SUBSAMPLE_STALL, TargetFit,
                        absolute_loss, certificate, quantile_loss, simplex_rows, weighted_quantile)
@@ -355,7 +356,8 @@ class Solver:
         steps, dependent = start_dense(
             sample.Z[:, :self.p], sample.y, c, self.loss.lo, self.loss.hi, self.fit_intercept,
             np.ascontiguousarray(l, dtype=np.float64), beta, Start.IRLS,
-            min(max_iter, IRLS_MAX_ITER), IRLS_EPS, SUBSAMPLE_STALL if is_subsample else IRLS_STALL)
+            min(max_iter, IRLS_MAX_ITER), IRLS_EPS, SUBSAMPLE_STALL if is_subsample else IRLS_STALL,
+            Budget())
         beta[dependent] = 0.0
         if not np.all(np.isfinite(beta)):           # (overflow on wild data): start from 0
             beta[:] = 0.0
@@ -411,7 +413,7 @@ class Solver:
                                          np.abs(beta[penalised]) * self.colscale[penalised]])
                 outcome, n_pivots, solution, dual, lp = simplex_rows(
                     Z, gathered.y, gathered.s / total, self.loss, pen_pos, l_pen,
-                    g_fixed[cols] / scale, scores, side, max(max_iter - total_pivots, 0))
+                    g_fixed[cols] / scale, scores, side, max(max_iter - total_pivots, 0), Budget())
                 total_pivots += n_pivots
                 gathered, pen_side = replace(gathered, side=side[:m]), side[m:]
                 if outcome == Outcome.STALLED and not rescued:

@@ -22,7 +22,7 @@ def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
           sample_weight: ArrayLike | None = None, positive: bool = False,
           penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
           coef_init: ArrayLike | None = None, precompute: Precompute = "auto",
-          threads: int | None = None) -> FitResult:
+          threads: int | None = None, max_seconds: float | None = None) -> FitResult:
     """Fit the Lasso by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j |w_j|``.
@@ -64,6 +64,11 @@ def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
         Threads for the Gram matrix (covariance mode) and, for a 2-D y, the targets (the kernels
         release the GIL): None or -1 for all cores, 1 for sequential. Results are identical
         either way.
+    max_seconds : float > 0, optional
+        Stop after about this many seconds of wall time (checked about every millisecond of work)
+        and return the coefficients reached, with their duality gap, ``converged=False`` and a
+        ConvergenceWarning. None: no limit. Ctrl-C (KeyboardInterrupt) stops any fit within a few
+        milliseconds either way.
 
     Returns
     -------
@@ -77,7 +82,8 @@ def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
     Warns
     -----
     ConvergenceWarning
-        Once per call when some target stops at max_iter (its ``converged`` is False).
+        Once per call when some target stops at max_iter or max_seconds (its ``converged`` is
+        False).
 
     Notes
     -----
@@ -98,14 +104,16 @@ def lasso(X: Design, y: ArrayLike, alpha: float, *, fit_intercept: bool = True,
     """
     return _fit_enet(X, y, alpha, 1.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute, threads=threads)
+                     coef_init=coef_init, precompute=precompute, threads=threads,
+                     max_seconds=max_seconds)
 
 
 def elastic_net(X: Design, y: ArrayLike, alpha: float, l1_ratio: float = 0.5, *,
                 fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
                 positive: bool = False, penalty_factor: ArrayLike | None = None, tol: float = 1e-7,
                 max_iter: int = 10_000, coef_init: ArrayLike | None = None,
-                precompute: Precompute = "auto", threads: int | None = None) -> FitResult:
+                precompute: Precompute = "auto", threads: int | None = None,
+                max_seconds: float | None = None) -> FitResult:
     """Fit the elastic net by coordinate descent, certified by its duality gap.
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha sum_j f_j (rho |w_j| + (1-rho)/2 w_j^2)``
@@ -116,7 +124,7 @@ def elastic_net(X: Design, y: ArrayLike, alpha: float, l1_ratio: float = 0.5, *,
     l1_ratio : float in [0, 1]
         The L1 share rho of the penalty.
     X, y, alpha, fit_intercept, sample_weight, positive, penalty_factor, tol, max_iter, coef_init, \
-precompute, threads
+precompute, threads, max_seconds
         As in :func:`lasso`.
 
     Returns
@@ -138,11 +146,12 @@ precompute, threads
     """
     return _fit_enet(X, y, alpha, l1_ratio, fit_intercept=fit_intercept, sample_weight=sample_weight,
                      positive=positive, penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                     coef_init=coef_init, precompute=precompute, threads=threads)
+                     coef_init=coef_init, precompute=precompute, threads=threads,
+                     max_seconds=max_seconds)
 
 
 def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, penalty_factor,
-              tol, max_iter, coef_init, precompute, threads):
+              tol, max_iter, coef_init, precompute, threads, max_seconds):
     """Validate, prepare X once, run the CD kernel per target, warn once, return a FitResult."""
     X, y = v.check_Xy(X, y)
     n_samples, n_features = X.shape
@@ -154,6 +163,7 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     factors = v.check_penalty_factor(penalty_factor, n_features)
     tol = v.check_tol(tol)
     max_iter = v.check_max_iter(max_iter)
+    budget = v.check_max_seconds(max_seconds)
     precompute = v.check_precompute(precompute)
     threads = v.check_threads(threads)
     Y = y.reshape(n_samples, -1)
@@ -166,18 +176,19 @@ def _fit_enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, 
     design = prepare_design(X, weights, fit_intercept, alpha * factors, gram=gram, threads=threads)
     # stacklevel 4: solve_prepared, this function, the public function, then the user's line.
     return solve_prepared(design, prepare_targets(design, Y, fit_intercept), W0, alpha, l1_ratio,
-                          factors, positive=positive, tol=tol, max_iter=max_iter, threads=threads,
-                          one_target=y.ndim == 1, stacklevel=4)
+                          factors, positive=positive, tol=tol, max_iter=max_iter, budget=budget,
+                          threads=threads, one_target=y.ndim == 1, stacklevel=4)
 
 
 def solve_prepared(design, targets, coef_init, alpha, l1_ratio, factors, *, positive, tol, max_iter,
-                   threads, one_target, stacklevel):
+                   budget, threads, one_target, stacklevel):
     """The fit of prepared (Design, Targets) from coef_init (k, p): a FitResult, warned once."""
     l1, l2 = penalties(alpha, l1_ratio, factors, design.dtype)
-    fits = Solver(design, targets, coef_init).run(l1, l2, positive, tol, max_iter, threads)
+    fits = Solver(design, targets, coef_init).run(l1, l2, positive, tol, max_iter, budget, threads)
     objective = enet_objective_from_loss(fits.loss, design.n_samples, fits.coef, alpha, l1_ratio,
                                          factors)
-    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=stacklevel)
+    warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=stacklevel,
+                          budget=budget)
     return FitResult.from_targets(fits, objective, alpha=alpha, l1_ratio=l1_ratio, loss="squared",
                                   one_target=one_target)
 
@@ -227,32 +238,34 @@ class Solver:
         self.coef = np.array(coef_init, dtype=design.dtype, order="C", ndmin=2)
         self.state = initial_state(design, targets, self.coef)
 
-    def run(self, l1, l2, positive, tol, max_iter, threads=1):
-        """Every target at one penalty (l1, l2 of shape (p,)), targets split over `threads`: Fits."""
+    def run(self, l1, l2, positive, tol, max_iter, budget, threads=1):
+        """Every target at one penalty (l1, l2 of shape (p,)), targets split over `threads`: Fits.
+        budget: the call's _limits.Budget (max_seconds; Ctrl-C raises KeyboardInterrupt)."""
         n_targets = self.coef.shape[0]
         bounds = np.linspace(0, n_targets, n_workers(threads, n_targets) + 1).astype(int)
         chunks = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
         parts = parallel_map(lambda rows: self._kernel(rows, l1[None, :], l2[None, :], positive, tol,
-                                                       max_iter, None, None), chunks, threads)
+                                                       max_iter, budget, None, None),
+                             chunks, threads, budget)
         return self._fits([np.concatenate(part) for part in zip(*parts)], slice(None))
 
-    def run_path(self, l1, l2, positive, tol, max_iter, scores=None, l1_previous=None):
+    def run_path(self, l1, l2, positive, tol, max_iter, budget, scores=None, l1_previous=None):
         """The one target along penalty rows l1, l2 (T, p), each warm-started from the last; the
         first working set from KKT scores at l1_previous (else the support): Fits, a row per task;
         only the last task's scores are kept (the next strong rule needs no others), the other
         rows' are None."""
-        *out, last_scores = self._kernel(slice(0, 1), l1, l2, positive, tol, max_iter, scores,
-                                         l1_previous)
+        *out, last_scores = self._kernel(slice(0, 1), l1, l2, positive, tol, max_iter, budget,
+                                         scores, l1_previous)
         return self._fits((*out, [None] * (l1.shape[0] - 1) + [last_scores[0]]), 0)
 
-    def _kernel(self, rows, l1, l2, positive, tol, max_iter, scores, l1_previous):
+    def _kernel(self, rows, l1, l2, positive, tol, max_iter, budget, scores, l1_previous):
         d, t = self.design, self.targets
         if d.dtype == np.float32:
             tol = max(tol, FLOAT32_TOL_FLOOR)
         no_scores = np.zeros(0) if scores is None else scores
         no_l1 = np.zeros(0, d.dtype) if l1_previous is None else l1_previous
         args = (d.colsq, l1, l2, positive, d.unpenalised, d.unpenalised_gram, no_scores, no_l1,
-                max_iter, tol * t.scale[rows])
+                max_iter, tol * t.scale[rows], budget)
         if d.gram is not None:
             return cd_gram(d.gram, t.y[rows], t.yy[rows], d.n_samples, self.coef[rows],
                            self.state[rows], *args)

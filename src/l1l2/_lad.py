@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 from l1l2 import _validation as v
 from l1l2._grid import default_alphas
 from l1l2._kernels._irls import Outcome, Start, simplex, start_csr, start_dense
+from l1l2._limits import Budget
 from l1l2._parallel import parallel_map
 from l1l2._path import report
 from l1l2._prepare import sparse_column_stats
@@ -283,8 +284,9 @@ class TargetFit(NamedTuple):
 class Solver:
     """One target: a start to get close, the simplex to finish; warm-startable along a path."""
 
-    def __init__(self, problem, y, coef_init=None):
+    def __init__(self, problem, y, coef_init=None, budget=None):
         self.problem, self.y = problem, np.ascontiguousarray(y, dtype=np.float64)
+        self.budget = Budget() if budget is None else budget   # the call's max_seconds, Ctrl-C
         self.beta = np.zeros(problem.n_coef)
         if coef_init is not None:
             self.beta[:len(coef_init)] = coef_init
@@ -336,7 +338,7 @@ class Solver:
             self.band = int(BAND * n * np.sqrt(P.n_coef / m))
             stall = SUBSAMPLE_STALL           # IRLS is cheap here, and the band rests on it
         options = (y, c, P.loss.lo, P.loss.hi, P.fit_intercept, l, self.beta, method,
-                   min(max_iter, steps), tol, stall)
+                   min(max_iter, steps), tol, stall, self.budget)
         n_iter, dependent = start_csr(X.data, X.indices, X.indptr, X.shape[1], *options) \
             if P.is_sparse else start_dense(X, *options)
         # unpenalised columns the others span: their coefficients stay 0, the fit is the same
@@ -411,6 +413,8 @@ class Solver:
         side = np.where(r >= 0, 1, -1).astype(np.int8)
         if cols.size == 0:                  # nothing to fit (every column zero or spanned): beta = 0
             return Outcome.OPTIMAL, 0, r, np.where(side > 0, P.loss.hi, P.loss.lo), np.zeros(len(l))
+        if self.budget.out_of_time():       # (max_seconds) beta stays, with the sides' certificate
+            return Outcome.MAX_PIVOTS, 0, r, np.where(side > 0, P.loss.hi, P.loss.lo), np.zeros(len(l))
         d_side = np.where(side > 0, P.loss.hi, P.loss.lo) * P.c     # c_i d_i on each row's side
         # Rows of weight 0 stay out: they cost nothing, and in a basis their d would be free.
         distance = np.where(P.c > 0, np.abs(r), np.inf)
@@ -435,7 +439,7 @@ class Solver:
             row_side = np.concatenate([side[rows], pen_side])
             outcome, n_pivots, beta, dual, lp = simplex_rows(
                 Z, y[rows], P.c[rows], P.loss, pen_pos, l_pen, g_fixed / scale, scores, row_side,
-                max_iter - total_pivots)
+                max_iter - total_pivots, self.budget)
             total_pivots += n_pivots
             side[rows], pen_side = row_side[:len(rows)], row_side[len(rows):]
             if outcome == Outcome.STALLED and not rescued:
@@ -487,17 +491,18 @@ class Solver:
                            P.transpose_times(P.c * d), np.sqrt(P.c @ d**2) * P.colscale)
 
 
-def simplex_rows(Z, y, c, loss, pen_pos, l_pen, g_fixed, scores, side, max_pivots):
+def simplex_rows(Z, y, c, loss, pen_pos, l_pen, g_fixed, scores, side, max_pivots, budget):
     """The simplex kernel on these rows, and the dual values of its result.
 
     Z (m, pa) the observation rows (columns scaled), y and c theirs; pen_pos, l_pen the penalty
     rows (in scaled units); g_fixed (pa,) the fixed rows' sum of c_i d_i z_i (scaled); scores
-    (m + k,) rank the basis candidates (smallest first); side (m + k,) the starting sides, updated.
-    Returns (outcome, n_pivots, beta (pa,) scaled, dual (m + k,) the d of every row, lp: the RowLp
+    (m + k,) rank the basis candidates (smallest first); side (m + k,) the starting sides, updated;
+    budget the call's _limits.Budget (past its deadline: MAX_PIVOTS). Returns (outcome, n_pivots, beta (pa,) scaled, dual (m + k,) the d of every row, lp: the RowLp
     of these rows, for a restart from HiGHS's vertex)."""
     order = np.argsort(scores, kind="stable").astype(np.intp)
     outcome, n_pivots, beta, r_rows, basis, u = simplex(
-        Z, y, c, loss.lo, loss.hi, pen_pos, l_pen, g_fixed, order, side, max_pivots, DUAL_TOL)
+        Z, y, c, loss.lo, loss.hi, pen_pos, l_pen, g_fixed, order, side, max_pivots, DUAL_TOL,
+        budget)
     k = len(l_pen)
     lp = RowLp(Z, np.concatenate([c, l_pen]), pen_pos,
                np.concatenate([np.full(len(c), loss.lo), -np.ones(k)]),
@@ -514,17 +519,17 @@ def certificate(l, t, beta, loss, complementarity, zd, size):
     in the c-weighted norm (Cauchy-Schwarz). t (p,) the penalty rows' dual values.
 
     The gap is a sum of non-negative complementarity terms plus |e . beta|, the rounding left
-    in the dual equality e = Z'(c d) + l t = 0. That equality must hold for every column, also
-    those the fit left out as spanned by others: if it fails for an unpenalised one (beyond
-    rounding) there is no certificate, and the gap is infinite."""
+    in the dual equality e = Z'(c d) + l t = 0. That equality must hold for every column: the
+    unpenalised ones, also those the fit left out as spanned by others, and the penalised ones
+    with t in [-1, 1] (a column whose |x_j . (c d)| exceeds l_j breaks it however t is clipped).
+    If it fails beyond rounding there is no certificate, and the gap is infinite."""
     w = beta[:len(l)]
     e = zd.copy()
     e[:len(l)] += l * t
     size = size.copy()
     size[:len(l)] += l * np.abs(t)
     objective = float(loss + l @ np.abs(w))
-    unpenalised = np.append(l, 0.0)[:len(beta)] == 0
-    if np.any(np.abs(e[unpenalised]) > EQUALITY_TOL * size[unpenalised]):
+    if np.any(np.abs(e) > EQUALITY_TOL * size):
         return objective, np.inf
     gap = complementarity + l @ (np.abs(w) + t * w) + abs(e @ beta)
     return objective, float(gap)
@@ -536,7 +541,7 @@ def certificate(l, t, beta, loss, complementarity, zd, size):
 def lad(X: Design, y: ArrayLike, *, alpha: float = 0.0, fit_intercept: bool = True,
         sample_weight: ArrayLike | None = None, penalty_factor: ArrayLike | None = None,
         tol: float = 1e-9, max_iter: int = 10_000, coef_init: ArrayLike | None = None,
-        threads: int | None = None) -> FitResult:
+        threads: int | None = None, max_seconds: float | None = None) -> FitResult:
     """Least absolute deviations regression, solved exactly and certified by the LP duality gap.
 
     Minimises ``1/n sum_i s_i |y_i - x_i.w - b| + alpha sum_j f_j |w_j|`` (intercept unpenalised).
@@ -565,6 +570,9 @@ def lad(X: Design, y: ArrayLike, *, alpha: float = 0.0, fit_intercept: bool = Tr
         Start of the iterations.
     threads : int or None
         For a 2-D y, targets are split over this many threads (None or -1: all cores).
+    max_seconds : float > 0, optional
+        A time limit, as in :func:`l1l2.lasso`: past it the start and the pivots stop, and the
+        coefficients reached come back with their duality gap and ``converged=False``.
 
     Returns
     -------
@@ -579,7 +587,7 @@ def lad(X: Design, y: ArrayLike, *, alpha: float = 0.0, fit_intercept: bool = Tr
     Warns
     -----
     ConvergenceWarning
-        Once per call if some target stops at max_iter.
+        Once per call if some target stops at max_iter or max_seconds.
 
     Notes
     -----
@@ -607,13 +615,14 @@ def lad(X: Design, y: ArrayLike, *, alpha: float = 0.0, fit_intercept: bool = Tr
     """
     return _fit(X, y, absolute_loss(), alpha, fit_intercept=fit_intercept,
                 sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                max_iter=max_iter, coef_init=coef_init, threads=threads)
+                max_iter=max_iter, coef_init=coef_init, threads=threads, max_seconds=max_seconds)
 
 
 def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
              fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
              penalty_factor: ArrayLike | None = None, tol: float = 1e-9, max_iter: int = 10_000,
-             coef_init: ArrayLike | None = None, threads: int | None = None) -> FitResult:
+             coef_init: ArrayLike | None = None, threads: int | None = None,
+             max_seconds: float | None = None) -> FitResult:
     """Quantile regression at quantile q, solved exactly and certified by the LP duality gap.
 
     Minimises ``1/n sum_i s_i rho_q(y_i - x_i.w - b) + alpha sum_j f_j |w_j|`` with the check
@@ -623,7 +632,8 @@ def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
     ----------
     q : float in (0, 1)
         The quantile; TypeError if not a real number, ValueError outside (0, 1).
-    X, y, alpha, fit_intercept, sample_weight, penalty_factor, tol, max_iter, coef_init, threads
+    X, y, alpha, fit_intercept, sample_weight, penalty_factor, tol, max_iter, coef_init, threads, \
+max_seconds
         As in :func:`lad`.
 
     Returns
@@ -641,11 +651,11 @@ def quantile(X: Design, y: ArrayLike, q: float = 0.5, *, alpha: float = 0.0,
     """
     return _fit(X, y, quantile_loss(v.check_q(q)), alpha, fit_intercept=fit_intercept,
                 sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                max_iter=max_iter, coef_init=coef_init, threads=threads)
+                max_iter=max_iter, coef_init=coef_init, threads=threads, max_seconds=max_seconds)
 
 
 def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol, max_iter,
-         coef_init, threads):
+         coef_init, threads, max_seconds):
     """Validate, fit each target (in threads), warn once, return a FitResult."""
     X, y = v.check_Xy(X, y, accept_sparse=True, squares=False)
     n_samples, n_features = X.shape
@@ -654,16 +664,17 @@ def _fit(X, y, loss, alpha, *, fit_intercept, sample_weight, penalty_factor, tol
                            v.check_sample_weight(sample_weight, n_samples))
     factors = v.check_penalty_factor(penalty_factor, n_features)
     tol, max_iter, threads = v.check_tol(tol), v.check_max_iter(max_iter), v.check_threads(threads)
+    budget = v.check_max_seconds(max_seconds)
     Y = y.reshape(n_samples, -1)
     coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (Y.shape[1], n_features),
                                   np.float64)
     starts = [None] * Y.shape[1] if coef_init is None else list(coef_init.reshape(-1, n_features))
     l = alpha * factors
-    fits = parallel_map(lambda k: Solver(problem, Y[:, k], starts[k]).fit(l, tol, max_iter),
-                        range(Y.shape[1]), threads)
+    fits = parallel_map(lambda k: Solver(problem, Y[:, k], starts[k], budget).fit(l, tol, max_iter),
+                        range(Y.shape[1]), threads, budget)
     fits = Stacked(*(np.array(field) for field in zip(*fits)))
     warn_if_not_converged(fits.converged, fits.relative_gap, tol, max_iter, stacklevel=3,
-                          scale=LAD_SCALE, steps="pivots")
+                          scale=LAD_SCALE, steps="pivots", budget=budget)
     return FitResult.from_targets(fits, fits.objective, alpha=alpha, l1_ratio=1.0, loss=loss.name,
                                   one_target=y.ndim == 1)
 
@@ -691,7 +702,8 @@ def make_problem(X, loss, fit_intercept, weights):
 def lad_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alphas: int = 100,
              alpha_min_ratio: float | None = None, fit_intercept: bool = True,
              sample_weight: ArrayLike | None = None, penalty_factor: ArrayLike | None = None,
-             tol: float = 1e-9, max_iter: int = 10_000, verbose: bool = False) -> PathResult:
+             tol: float = 1e-9, max_iter: int = 10_000, verbose: bool = False,
+             max_seconds: float | None = None) -> PathResult:
     """LAD-lasso along a decreasing grid of alphas, warm-started, every point exact and certified.
 
     Parameters
@@ -701,7 +713,7 @@ def lad_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alph
     alphas : array-like, optional
         The grid (sorted decreasing). Default: n_alphas log-spaced from alpha_max, the smallest
         alpha at which every penalised coefficient is zero, down to alpha_max * alpha_min_ratio.
-    n_alphas, alpha_min_ratio, verbose
+    n_alphas, alpha_min_ratio, verbose, max_seconds
         As in :func:`l1l2.lasso_path`.
 
     Returns
@@ -729,14 +741,15 @@ def lad_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_alph
     return _path(X, y, absolute_loss(), alphas=alphas, n_alphas=n_alphas,
                  alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                  sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                 max_iter=max_iter, verbose=verbose)
+                 max_iter=max_iter, verbose=verbose, max_seconds=max_seconds)
 
 
 def quantile_path(X: Design, y: ArrayLike, q: float = 0.5, *, alphas: ArrayLike | None = None,
                   n_alphas: int = 100, alpha_min_ratio: float | None = None,
                   fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
                   penalty_factor: ArrayLike | None = None, tol: float = 1e-9,
-                  max_iter: int = 10_000, verbose: bool = False) -> PathResult:
+                  max_iter: int = 10_000, verbose: bool = False,
+                  max_seconds: float | None = None) -> PathResult:
     """L1-penalised quantile regression along a decreasing grid of alphas, each point exact.
 
     Parameters
@@ -744,7 +757,7 @@ def quantile_path(X: Design, y: ArrayLike, q: float = 0.5, *, alphas: ArrayLike 
     q : float in (0, 1)
         The quantile, as in :func:`quantile`.
     X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, penalty_factor, tol, \
-max_iter, verbose
+max_iter, verbose, max_seconds
         As in :func:`lad_path` (the grid starts at this loss's exact alpha_max).
 
     Returns
@@ -764,47 +777,59 @@ max_iter, verbose
     return _path(X, y, quantile_loss(v.check_q(q)), alphas=alphas, n_alphas=n_alphas,
                  alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                  sample_weight=sample_weight, penalty_factor=penalty_factor, tol=tol,
-                 max_iter=max_iter, verbose=verbose)
+                 max_iter=max_iter, verbose=verbose, max_seconds=max_seconds)
 
 
 def _path(X, y, loss, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
-          penalty_factor, tol, max_iter, verbose):
+          penalty_factor, tol, max_iter, verbose, max_seconds):
     options = v.check_path_options(X, y, 1.0, alphas=alphas, n_alphas=n_alphas,
                                    alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                    sample_weight=sample_weight, positive=False,
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                                   precompute="auto", verbose=verbose, accept_sparse=True,
-                                   squares=False)
+                                   precompute="auto", verbose=verbose, max_seconds=max_seconds,
+                                   accept_sparse=True, squares=False)
     problem = make_problem(options.X, loss, options.fit_intercept, options.sample_weight)
     path, fits = fit_path(problem, options.y, options)
     warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,
                           options.max_iter, stacklevel=3, what="alphas", scale=LAD_SCALE,
-                          steps="pivots")
+                          steps="pivots", budget=options.budget)
     return path
 
 
 def fit_path(problem, y, options):
     """The path of one target y on the problem's shared data: (PathResult, TargetFits)."""
     factors = options.penalty_factor
-    solver = Solver(problem, y)
+    solver = Solver(problem, y, budget=options.budget)
     start_unpenalised(solver, factors, options)
     zero_above = alpha_max(solver, factors)
     alphas = options.alphas
     if alphas is None:
         alphas = default_alphas(zero_above, options.n_alphas, options.alpha_min_ratio,
                                 *problem.X.shape)
-    fits = []
+    fits, previous = [], 0.0
     for alpha in alphas:
         started = time.perf_counter()
         # At alpha_max itself the LP is degenerate: a vertex with nonzero coefficients may tie
         # (alpha_max carries rounding). The start (all penalised coefficients 0) is the answer
         # there, and the simplex keeps it when asked a hair above.
         at = max(alpha, zero_above * (1 + 1e-9)) if alpha >= zero_above > 0 else alpha
-        fits.append(solver.fit(at * factors, options.tol, options.max_iter, from_scratch=False))
+        if fits and options.budget.out_of_time():
+            fits.append(uncertified(fits[-1], previous, at, factors))
+        else:
+            fits.append(solver.fit(at * factors, options.tol, options.max_iter, from_scratch=False))
+        previous = at
         report(options, alpha, fits[-1], time.perf_counter() - started, steps="steps")
     path = PathResult.from_fits(alphas, fits, [fit.objective for fit in fits], l1_ratio=1.0,
                                 loss=problem.loss.name)
     return path, fits
+
+
+def uncertified(fit, alpha_before, alpha, factors):
+    """A path point past max_seconds: the last point's fit (at alpha_before) taken to alpha as it
+    is, without a certificate (one would cost passes over X for every point left)."""
+    penalty = factors @ np.abs(fit.coef)
+    return fit._replace(objective=fit.objective + (alpha - alpha_before) * penalty, dual_gap=np.inf,
+                        relative_gap=np.inf, n_iter=0, converged=False)
 
 
 def start_unpenalised(solver, factors, options):
@@ -819,7 +844,7 @@ def start_unpenalised(solver, factors, options):
             solver.beta[-1] = weighted_quantile(solver.y, P.c, P.loss.q)
         return
     columns = P.X[:, free] if P.is_sparse else np.asfortranarray(P.X[:, free])
-    sub = Solver(Problem(columns, P.c, P.loss, P.fit_intercept), solver.y)
+    sub = Solver(Problem(columns, P.c, P.loss, P.fit_intercept), solver.y, budget=solver.budget)
     sub.fit(np.zeros(free.size), options.tol, options.max_iter)
     solver.beta[:] = 0.0
     solver.beta[free] = sub.beta[:free.size]

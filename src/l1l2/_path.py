@@ -25,7 +25,8 @@ def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_al
                alpha_min_ratio: float | None = None, fit_intercept: bool = True,
                sample_weight: ArrayLike | None = None, positive: bool = False,
                penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
-               precompute: Precompute = "auto", verbose: bool = False) -> PathResult:
+               precompute: Precompute = "auto", verbose: bool = False,
+               max_seconds: float | None = None) -> PathResult:
     """Lasso along a decreasing grid of alphas, warm-started, every point certified by its gap.
 
     Parameters
@@ -42,6 +43,12 @@ def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_al
         End of the default grid relative to alpha_max; 1e-4 if n_samples >= n_features, else 1e-2.
     verbose : bool
         Print one line per alpha to stderr (alpha, nonzeros, gap, sweeps, seconds).
+    max_seconds : float > 0, optional
+        A time limit for the whole path: once it is reached, the alpha being fitted stops where it
+        is (with its duality gap) and all later ones keep those coefficients, uncertified
+        (dual_gap inf); all of them have ``converged=False``, and one ConvergenceWarning says so.
+        The preparation of X (its Gram matrix in covariance mode) is not cut short. None: no
+        limit.
 
     Returns
     -------
@@ -50,7 +57,7 @@ def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_al
     Warns
     -----
     ConvergenceWarning
-        Once per call if some alphas stop at max_iter ("k of N alphas ...").
+        Once per call if some alphas stop at max_iter or max_seconds ("k of N alphas ...").
 
     Notes
     -----
@@ -74,14 +81,15 @@ def lasso_path(X: Design, y: ArrayLike, *, alphas: ArrayLike | None = None, n_al
     return _path(X, y, 1.0, alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                  fit_intercept=fit_intercept, sample_weight=sample_weight, positive=positive,
                  penalty_factor=penalty_factor, tol=tol, max_iter=max_iter, precompute=precompute,
-                 verbose=verbose)
+                 verbose=verbose, max_seconds=max_seconds)
 
 
 def enet_path(X: Design, y: ArrayLike, l1_ratio: float = 0.5, *, alphas: ArrayLike | None = None,
               n_alphas: int = 100, alpha_min_ratio: float | None = None, fit_intercept: bool = True,
               sample_weight: ArrayLike | None = None, positive: bool = False,
               penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
-              precompute: Precompute = "auto", verbose: bool = False) -> PathResult:
+              precompute: Precompute = "auto", verbose: bool = False,
+              max_seconds: float | None = None) -> PathResult:
     """Elastic net along a decreasing grid of alphas, warm-started, every point certified.
 
     Parameters
@@ -89,7 +97,7 @@ def enet_path(X: Design, y: ArrayLike, l1_ratio: float = 0.5, *, alphas: ArrayLi
     l1_ratio : float in [0, 1]
         The L1 share rho of the penalty ``alpha (rho |w|_1 + (1 - rho)/2 |w|^2)``.
     X, y, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight, positive, penalty_factor, \
-tol, max_iter, precompute, verbose
+tol, max_iter, precompute, verbose, max_seconds
         As in :func:`lasso_path`. alpha_max divides by max(l1_ratio, 1e-3), as glmnet does, so a
         (near) ridge path starts where the coefficients are small but not zero.
 
@@ -109,20 +117,20 @@ tol, max_iter, precompute, verbose
     return _path(X, y, l1_ratio, alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                  fit_intercept=fit_intercept, sample_weight=sample_weight, positive=positive,
                  penalty_factor=penalty_factor, tol=tol, max_iter=max_iter, precompute=precompute,
-                 verbose=verbose)
+                 verbose=verbose, max_seconds=max_seconds)
 
 
 def _path(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept, sample_weight,
-          positive, penalty_factor, tol, max_iter, precompute, verbose):
+          positive, penalty_factor, tol, max_iter, precompute, verbose, max_seconds):
     options = v.check_path_options(X, y, l1_ratio, alphas=alphas, n_alphas=n_alphas,
                                    alpha_min_ratio=alpha_min_ratio, fit_intercept=fit_intercept,
                                    sample_weight=sample_weight, positive=positive,
                                    penalty_factor=penalty_factor, tol=tol, max_iter=max_iter,
-                                   precompute=precompute, verbose=verbose)
+                                   precompute=precompute, verbose=verbose, max_seconds=max_seconds)
     path, fits = fit_path(options.X, options.y, options)
     # stacklevel 3: this function, then the public function, then the user's line.
     warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,
-                          options.max_iter, stacklevel=3, what="alphas")
+                          options.max_iter, stacklevel=3, what="alphas", budget=options.budget)
     return path
 
 
@@ -167,7 +175,7 @@ def solve_unpenalised(solver, factors, options):
     dtype = solver.design.dtype
     l1 = np.where(factors > 0, np.finfo(dtype).max, 0).astype(dtype)
     return solver.run(l1, np.zeros_like(l1), options.positive, options.tol,
-                      options.max_iter).target(0)
+                      options.max_iter, options.budget).target(0)
 
 
 def solve_path(solver, alphas, start, zero_above, options):
@@ -191,7 +199,7 @@ def solve_path(solver, alphas, start, zero_above, options):
         started = time.perf_counter()
         rows = slice(first, min(first + step, n_solved))
         chunk = solver.run_path(l1[rows], l2[rows], options.positive, options.tol, options.max_iter,
-                                scores, l1_previous)
+                                options.budget, scores, l1_previous)
         fits += [chunk.target(i) for i in range(chunk.coef.shape[0])]
         scores, l1_previous = fits[-1].scores, l1[rows][-1]
         report(options, alphas[first], fits[-1], time.perf_counter() - started)
@@ -219,7 +227,7 @@ def least_squares_fit(solver, options):
                    unpenalised_gram=np.ascontiguousarray(gram) / n_samples)
     zeros = np.zeros(n_features, dtype=design.dtype)
     return Solver(free, solver.targets, solver.coef).run(zeros, zeros, options.positive, options.tol,
-                                                        options.max_iter).target(0)
+                                                        options.max_iter, options.budget).target(0)
 
 
 def report(options, alpha, fit, seconds, steps="sweeps"):

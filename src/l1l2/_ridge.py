@@ -43,6 +43,7 @@ from l1l2 import _validation as v
 from l1l2._cv import check_fold_weights, held_out_mse, kfold, train_weights
 from l1l2._fit import _fit_enet
 from l1l2._grid import alpha_max_from_scores, default_alphas
+from l1l2._limits import Budget
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._parallel import parallel_map
 from l1l2._prepare import MAX_GRAM_FEATURES, MAX_MEAN_OVER_SD, sparse_column_stats
@@ -252,8 +253,15 @@ class ImplicitDesign(ScaledDesign):
     def matvec(self, V, rows=slice(None)):
         U = self.expand(np.asarray(V, dtype=np.float64))
         X = self.X if rows == slice(None) else self.rows_of_X[rows]
-        out = np.asarray(X @ U.astype(self.dtype, copy=False), dtype=np.float64)
-        out -= np.einsum("j,jk->k", self.x_mean, U)  # (X - 1 m') u (einsum: no threaded BLAS call)
+        shifted = self.shifted
+        rest = U
+        if shifted.size:                  # their part comes centred explicitly (see shifted)
+            rest = U.copy()
+            rest[shifted] = 0.0
+        out = np.asarray(X @ rest.astype(self.dtype, copy=False), dtype=np.float64)
+        out -= np.einsum("j,jk->k", self.x_mean, rest)  # (X - 1 m') u (einsum: no threaded BLAS)
+        if shifted.size:
+            out += self.shifted_block[rows] @ U[shifted]
         if self.root is not None:
             out *= self.root[rows, None]
         if self.basis is not None:
@@ -265,6 +273,8 @@ class ImplicitDesign(ScaledDesign):
         scaled = Z if self.root is None else Z * self.root[:, None]
         XtZ = np.asarray(self.X.T @ scaled.astype(self.dtype, copy=False), dtype=np.float64)
         XtZ -= np.outer(self.x_mean, scaled.sum(axis=0))          # (X - 1 m')' sqrt(s) z
+        if self.shifted.size:
+            XtZ[self.shifted] = self.shifted_block.T @ scaled
         out = XtZ if self.plain else self.inv_root_f[:, None] * XtZ[self.penalised]
         if self.basis is not None:
             out -= self.free_loadings.T @ (self.basis.T @ Z)
@@ -337,9 +347,20 @@ class ImplicitDesign(ScaledDesign):
         return self.penalised[cancels[self.penalised]]
 
     @cached_property
+    def shifted_block(self):
+        """The shifted columns centred explicitly, (n, c) float64: products with them through
+        X - 1 m' would lose their digits to the cancellation (a constant column of 2^59 and a
+        centred y once gave a ridge coefficient of -480 for 0)."""
+        return dense(self.X[:, self.shifted]).astype(np.float64) - self.x_mean[self.shifted]
+
+    @cached_property
     def diagonal(self):
         """diag(B'B) (r,), the Jacobi preconditioner (up to lam): sum_i s_i (x_ij - m_j)^2 / f_j."""
-        d = (self.square_sums - self.n_samples * self.x_mean**2)[self.penalised] * self.inv_root_f**2
+        d = self.square_sums - self.n_samples * self.x_mean**2
+        if self.shifted.size:
+            d[self.shifted] = np.einsum("i,ic,ic->c", self.weights, self.shifted_block,
+                                        self.shifted_block)
+        d = d[self.penalised] * self.inv_root_f**2
         if self.basis is not None:
             d -= column_norms2(self.free_loadings)
         return np.maximum(d, 0.0)
@@ -464,7 +485,7 @@ class IterativeFits(NamedTuple):
     converged: np.ndarray      # (k,) the stopping rule was met within max_iter
 
 
-def conjugate_gradients(design, lam, V0, max_iter):
+def conjugate_gradients(design, lam, V0, max_iter, budget):
     """Solve (B'B + lam I) V = B'Yt (lam > 0) from V0 (r, k) by conjugate gradients, all targets at
     once (one product with X per step serves every target still running).
 
@@ -473,7 +494,8 @@ def conjugate_gradients(design, lam, V0, max_iter):
     after max_iter steps. The certificate is then recomputed from the true residual (one more
     product each way); a target whose true gap misses the bound restarts from it (the recursive
     residual drifts from the true one by rounding), up to CG_RESTARTS times. Converged: the
-    recursive bound met, and the true gap within CG_SLACK of it.
+    recursive bound met, and the true gap within CG_SLACK of it. Past the budget's deadline the
+    steps stop, and the targets still running are not converged.
 
     Preconditioning: by the diagonal of B'B + lam I (Jacobi) when n >= r, which evens out columns
     of different scales; none when r > n, where B'B + lam I has the eigenvalue lam with multiplicity
@@ -491,10 +513,10 @@ def conjugate_gradients(design, lam, V0, max_iter):
     R = design.rhs - normal(V) if V.any() else design.rhs.copy()
     n_iter = np.zeros(V.shape[1], dtype=np.int64)
     for _ in range(1 + CG_RESTARTS):
-        running = cg_steps(normal, inverse_diagonal, V, R, bound, n_iter, max_iter)
+        running = cg_steps(normal, inverse_diagonal, V, R, bound, n_iter, max_iter, budget)
         theta = design.Yt - design.matvec(V)
         R = design.rmatvec(theta) - lam * V                  # the true residual
-        if not np.any(~running & (column_norms2(R) > bound)):
+        if not np.any(~running & (column_norms2(R) > bound)) or budget.out_of_time():
             break
     gap = column_norms2(R) / (2 * lam * n)
     converged = ~running & (column_norms2(R) <= CG_SLACK * bound)
@@ -510,15 +532,16 @@ def converged_gap(dtype):
 CG_STEPS_WORDS = "conjugate-gradient steps (or stalled at rounding level)"
 
 
-def cg_steps(normal, inverse_diagonal, V, R, bound, n_iter, max_iter):
+def cg_steps(normal, inverse_diagonal, V, R, bound, n_iter, max_iter, budget):
     """Preconditioned conjugate-gradient steps from V with residual R (both updated in place, as
-    n_iter) until ||R_k||^2 <= bound_k or n_iter_k = max_iter; returns the targets still running."""
+    n_iter) until ||R_k||^2 <= bound_k or n_iter_k = max_iter, or the budget's deadline; returns the
+    targets still running."""
     P = inverse_diagonal * R
     rz = np.einsum("jk,jk->k", R, P)
     running = column_norms2(R) > bound
     while True:
         cols = np.flatnonzero(running & (n_iter < max_iter))
-        if not cols.size:
+        if not cols.size or budget.out_of_time():
             return running
         sel = slice(None) if cols.size == V.shape[1] else cols     # views while all targets run
         Pa = P[:, sel]
@@ -589,7 +612,7 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
           fit_intercept: bool = True, sample_weight: ArrayLike | None = None,
           penalty_factor: ArrayLike | None = None, tol: float = 1e-7, max_iter: int = 10_000,
           coef_init: ArrayLike | None = None, precompute: Precompute = "auto",
-          threads: int | None = None) -> FitResult:
+          threads: int | None = None, max_seconds: float | None = None) -> FitResult:
     """Fit ridge regression (least squares when alpha = 0).
 
     Minimises ``1/(2n) sum_i s_i (y_i - x_i.w - b)^2 + alpha/2 sum_j f_j w_j^2``.
@@ -618,6 +641,9 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
         as many steps as the Gram route would cost when that is within reach, then hands over to
         "cholesky" if they did not converge: n_iter tells which answered. Unpenalised features
         (f_j = 0) are projected out exactly, which makes their columns a dense (n, q) block.
+    max_seconds : float > 0, optional
+        A time limit for "cg" and "cd", as in :func:`l1l2.lasso` (the direct solvers run one
+        factorisation and have no loop to stop).
 
     Returns
     -------
@@ -635,7 +661,7 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
     Warns
     -----
     ConvergenceWarning
-        When "cg" stops at max_iter for some target.
+        When "cg" or "cd" stops at max_iter or max_seconds for some target.
 
     Examples
     --------
@@ -651,7 +677,7 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
         return _fit_enet(X, y, alpha, 0.0, fit_intercept=fit_intercept, sample_weight=sample_weight,
                          positive=False, penalty_factor=penalty_factor, tol=tol,
                          max_iter=max_iter, coef_init=coef_init, precompute=precompute,
-                         threads=threads)
+                         threads=threads, max_seconds=max_seconds)
     X, y = v.check_Xy(X, y, accept_sparse=True)
     n_samples, n_features = X.shape
     alpha = v.check_alpha(alpha)
@@ -662,6 +688,7 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
     # are always checked
     v.check_tol(tol), v.check_precompute(precompute), v.check_threads(threads)
     max_iter = v.check_max_iter(max_iter)
+    budget = v.check_max_seconds(max_seconds)
     Y = y.reshape(n_samples, -1)
     n_targets = Y.shape[1]
     coef_init = v.check_coef_init(coef_init, (n_features,) if y.ndim == 1 else (n_targets, n_features),
@@ -678,15 +705,15 @@ def ridge(X: Design, y: ArrayLike, alpha: float, *, solver: RidgeSolver = "auto"
         start = (np.zeros((design.shape[1], n_targets)) if coef_init is None
                  else design.scaled(coef_init.reshape(n_targets, n_features)))
         fits = conjugate_gradients(design, n_samples * alpha, start,
-                                   max_iter if steps is None else min(steps, max_iter))
-        if steps is not None and not np.all(fits.converged):
+                                   max_iter if steps is None else min(steps, max_iter), budget)
+        if steps is not None and not np.all(fits.converged) and not budget.out_of_time():
             solver = "auto"                # the Gram route takes over
     if solver == "cg":
         V, loss, gap, n_iter = fits.V, fits.loss, fits.dual_gap, fits.n_iter
         converged = fits.converged & np.isfinite(gap)
         # stacklevel 2: this function, then the user's line
         warn_if_not_converged(converged, fits.relative_gap, converged_gap(X.dtype), max_iter,
-                              stacklevel=2, steps=CG_STEPS_WORDS)
+                              stacklevel=2, steps=CG_STEPS_WORDS, budget=budget)
     else:
         V, loss, gap = ridge_direct(design, alpha, solver)
         n_iter, converged = np.ones(len(gap), dtype=np.int64), np.isfinite(gap)
@@ -905,7 +932,7 @@ def cg_path(design, lams):
     V = np.zeros((design.shape[1], 1))
     fits = []
     for lam in lams:
-        fit = conjugate_gradients(design, lam, V, PATH_MAX_ITER)
+        fit = conjugate_gradients(design, lam, V, PATH_MAX_ITER, Budget())
         V = fit.V
         fits.append(fit)
     converged = np.array([fit.converged[0] and np.isfinite(fit.dual_gap[0]) for fit in fits])

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from l1l2._limits import Budget
+
 FLOAT_DTYPES = (np.float32, np.float64)
 INDEX_DTYPES = (np.int32, np.int64)
 # BLAS sizes are C ints: a column longer than this cannot be passed to the dense kernel.
@@ -290,6 +292,15 @@ def check_n_alphas(n_alphas):
     return n_alphas
 
 
+def check_max_seconds(max_seconds):
+    """None (no limit) or a number of seconds > 0: the call's _limits.Budget, its clock started."""
+    if max_seconds is not None:
+        max_seconds = check_nonnegative_scalar(max_seconds, "max_seconds")
+        if max_seconds == 0:
+            raise ValueError("max_seconds must be > 0 (or None for no limit), got 0.0")
+    return Budget(max_seconds)
+
+
 def check_flag(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -408,13 +419,14 @@ class PathOptions:
     penalty_factor: np.ndarray
     tol: float
     max_iter: int
+    budget: Budget                     # max_seconds (from validation on) and the Ctrl-C flag
     precompute: object
     verbose: bool
 
 
 def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit_intercept,
                        sample_weight, positive, penalty_factor, tol, max_iter, precompute, verbose,
-                       accept_sparse=True, squares=True):
+                       max_seconds=None, accept_sparse=True, squares=True):
     X, y = check_Xy(X, y, accept_sparse, squares)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D for a path or cross-validation, got shape {y.shape}; "
@@ -430,7 +442,7 @@ def check_path_options(X, y, l1_ratio, *, alphas, n_alphas, alpha_min_ratio, fit
         raw_weight=None if weights is None else weights / weights.max(),
         positive=check_flag(positive, "positive"),
         penalty_factor=check_penalty_factor(penalty_factor, n_features),
-        tol=check_tol(tol), max_iter=check_max_iter(max_iter),
+        tol=check_tol(tol), max_iter=check_max_iter(max_iter), budget=check_max_seconds(max_seconds),
         precompute=check_precompute(precompute), verbose=check_flag(verbose, "verbose"),
     )
 

@@ -37,6 +37,7 @@ from l1l2 import _validation as v
 from l1l2._dask_lad import lad, quantile
 from l1l2._distributed import check_client, check_rows, compute, import_dask, map_reduce
 from l1l2._fit import solve_prepared
+from l1l2._limits import Budget
 from l1l2._objectives import enet_objective_from_loss
 from l1l2._path import fit_path
 from l1l2._prepare import MAX_GRAM_FEATURES, Moments, design_from_moments
@@ -120,7 +121,8 @@ def _enet(X, y, alpha, l1_ratio, *, fit_intercept, sample_weight, positive, pena
     W0 = np.zeros((k, rows.n_features), design.dtype) if W0 is None else W0.reshape(k, -1)
     # stacklevel 4: solve_prepared, this function, the public function, then the user's line
     return solve_prepared(design, targets, W0, alpha, l1_ratio, factors, positive=positive, tol=tol,
-                          max_iter=max_iter, threads=1, one_target=rows.y_ndim == 1, stacklevel=4)
+                          max_iter=max_iter, budget=Budget(), threads=1,
+                          one_target=rows.y_ndim == 1, stacklevel=4)
 
 
 def ridge(X, y, alpha: float, *, fit_intercept: bool = True, sample_weight=None,
@@ -207,7 +209,7 @@ def enet_path(X, y, l1_ratio: float = 0.5, *, alphas: ArrayLike | None = None, n
         alpha_min_ratio=v.check_alpha_min_ratio(alpha_min_ratio),
         fit_intercept=v.check_flag(fit_intercept, "fit_intercept"), sample_weight=None,
         raw_weight=None, positive=v.check_flag(positive, "positive"), penalty_factor=factors,
-        tol=v.check_tol(tol), max_iter=v.check_max_iter(max_iter), precompute=True,
+        tol=v.check_tol(tol), max_iter=v.check_max_iter(max_iter), budget=Budget(), precompute=True,
         verbose=v.check_flag(verbose, "verbose"))
     path, fits = fit_path(None, None, options, prepared=(design, targets))
     warn_if_not_converged(path.converged, [fit.relative_gap for fit in fits], options.tol,

@@ -12,6 +12,7 @@
 cpdef enum Status:
     CONVERGED = 0
     MAX_ITER = 1
+    OUT_OF_TIME = 2      # max_seconds ran out (never returned by enet_dense)
 
 
 # The elastic net on dense float64 X, one target, no intercept, unit weights:

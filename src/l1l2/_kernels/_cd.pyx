@@ -31,13 +31,15 @@ DEF MIN_GROWTH = 100
 DEF WITHIN_RATIO = 8
 
 from cython cimport floating
-from libc.math cimport fabs
+from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
 from libc.stdint cimport int32_t, int64_t
 from l1l2._kernels._layout cimport (Csc32, Csc64, Dense, Gram, layout_t, catch_up, corr, corr_exact,
                                     offset, reset_state, shift, shift_within, state_size)
 from l1l2._kernels._gap cimport Unpenalised, dual_gap, dual_point
+from l1l2._kernels._budget cimport (Budget, INTERRUPTED, PAST_DEADLINE, RUNNING, l1l2_now,
+                                    make_budget, raise_if_interrupted, spend, unlimited)
 from l1l2._kernels._prox cimport soft_threshold, positive_threshold
 
 
@@ -62,16 +64,20 @@ cdef struct Work:
 cdef inline double sweep(const layout_t* X, const floating* vals, const floating* s, const floating* m,
                          floating* w, floating* r, const floating* colsq, const floating* l1,
                          const floating* l2, bint positive, floating inv_n,
-                         const Py_ssize_t* features, Py_ssize_t count, bint within) noexcept nogil:
+                         const Py_ssize_t* features, Py_ssize_t count, bint within, Budget* budget,
+                         Py_ssize_t unit) noexcept nogil:
     """Update w_j for j in features[:count] in turn; return the sweep's objective decrease bound.
 
     within: keep the state right only where these features read it (see shift_within; the caller
-    then calls catch_up).
+    then calls catch_up). Each update costs `unit` of the budget; once it is spent the sweep ends
+    early, its updates done (w and the state agree).
     """
     cdef Py_ssize_t a, j
     cdef floating w_old, z, delta, m_j
     cdef double decrease = 0.0
     for a in range(count):
+        if spend(budget, unit):
+            break
         j = features[a]
         m_j = offset(m, j)
         if colsq[j] == 0:
@@ -120,8 +126,10 @@ cdef int descending(const void* a, const void* b) noexcept nogil:
 
 cdef inline Py_ssize_t grow_working_set(const layout_t* X, const floating* vals, const floating* s,
                                         const floating* m, const floating* point, const floating* l1,
-                                        bint positive, Py_ssize_t p, Work* work) noexcept nogil:
-    """Score the features outside the working set at the dual point; return how many violate KKT.
+                                        bint positive, Py_ssize_t p, Work* work, Budget* budget,
+                                        Py_ssize_t unit) noexcept nogil:
+    """Score the features outside the working set at the dual point; return how many violate KKT
+    (-1 when the budget ran out before all were scored).
 
     v_j = x_j . (s * point) / n; feature j (w_j = 0) violates when |v_j| > l1_j. The worst violators
     (largest |v_j| / l1_j) join, at most max(n_ws, MIN_GROWTH) at a time, as celer grows its working
@@ -132,6 +140,8 @@ cdef inline Py_ssize_t grow_working_set(const layout_t* X, const floating* vals,
     for j in range(p):
         if work.in_ws[j]:
             continue
+        if spend(budget, unit):
+            return -1
         work.v[j] = corr_exact(X, vals, s, offset(m, j), j, point) * inv_n
         score = work.v[j] if positive else fabs(work.v[j])
         if score > l1[j]:      # l1_j > 0 here: features without L1 penalty are always in ws
@@ -170,7 +180,7 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
                     const floating* y, floating* w, floating* r, const floating* colsq,
                     const floating* l1, const floating* l2, bint positive, Unpenalised* u,
                     Py_ssize_t p, int max_iter, double tol, Work* work, int* n_iter,
-                    double* gap) noexcept nogil:
+                    double* gap, Budget* budget, Py_ssize_t unit) noexcept nogil:
     """CD on a growing working set, with glmnet's active-set cycling inside it.
 
     The sweeps visit only work.ws (the caller's initial guess: strong-rule survivors, the previous
@@ -179,7 +189,8 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
     one pass scores every other feature: if none fails its KKT condition, the gap is that of the
     whole problem and certifies convergence; otherwise the worst violators join the working set.
     Between such sweeps, sweeps over the nonzero coefficients alone settle the support's values.
-    n_iter counts every sweep.
+    n_iter counts every sweep. Out of budget (time): the gap of where it stopped, OUT_OF_TIME unless
+    that is within tol; interrupted: at once (the caller raises).
     """
     cdef Py_ssize_t n_active
     cdef bint within
@@ -191,29 +202,43 @@ cdef Status cd_body(const layout_t* X, const floating* vals, const floating* s, 
     cdef int t = 0
     while t < max_iter:
         t += 1
-        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws, False) <= tol:
+        if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.ws, work.n_ws, False,
+                 budget, unit) <= tol and budget.reason == RUNNING:
             recompute_residual(X, vals, m, y, w, r, p)
             gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.ws, work.n_ws, p,
                               theta, w_theta, work.v, &work.loss)
             if gap[0] <= tol and grow_working_set(X, vals, s, m, dual_point(r, u, theta), l1,
-                                                   positive, p, work) == 0:
+                                                   positive, p, work, budget, unit) == 0:
                 n_iter[0] = t
                 return CONVERGED
+        if budget.reason != RUNNING:
+            break
         n_active = collect_active(work, w, w_before)
         # a gather over the active entries beats a contiguous pass only when they are few
         within = n_active * WITHIN_RATIO < p
         while n_active > 0 and t < max_iter:
             t += 1
             if sweep(X, vals, s, m, w, r, colsq, l1, l2, positive, inv_n, work.active, n_active,
-                     within) <= tol:
+                     within, budget, unit) <= tol:
                 break
         if within:
             catch_up(X, vals, m, w, w_before, r, work.active, n_active, saved)
+        if budget.reason != RUNNING:
+            break
     n_iter[0] = t
+    if budget.reason == INTERRUPTED:
+        return MAX_ITER
     recompute_residual(X, vals, m, y, w, r, p)
     gap[0] = dual_gap(X, vals, s, m, y, w, r, l1, l2, positive, u, work.everything, p, p, theta,
                       w_theta, work.v, &work.loss)
-    return CONVERGED if gap[0] <= tol else MAX_ITER
+    if gap[0] <= tol:
+        return CONVERGED
+    return OUT_OF_TIME if budget.reason == PAST_DEADLINE else MAX_ITER
+
+
+def now():
+    """The kernels' clock (monotonic seconds), against which a _limits.Budget's deadline is set."""
+    return l1l2_now()
 
 
 cdef inline const floating* optional(const floating[::1] a) noexcept nogil:
@@ -262,6 +287,8 @@ cdef int enet_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const double* y
     cdef double* l2 = l1 + size
     cdef Py_ssize_t* indices = <Py_ssize_t*> (colsq + 9 * size + 1)
     cdef Status status
+    cdef int never = 0
+    cdef Budget budget = unlimited(&never)
     if block == NULL:
         return -1
     work = Work(ws=indices, n_ws=0, in_ws=<char*> (indices + 4 * size), active=indices + size,
@@ -278,7 +305,7 @@ cdef int enet_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const double* y
             shift(&layout, X, j, w[j], 0.0, r)              # r = y - X w
     seed_working_set(&work, w, l1, NULL, NULL, positive, p)
     status = cd_body(&layout, X, <const double*> NULL, <const double*> NULL, y, w, r, colsq, l1, l2,
-                     positive, &u, p, max_iter, tol, &work, n_iter, gap)
+                     positive, &u, p, max_iter, tol, &work, n_iter, gap, &budget, n)
     free(block)
     return status
 
@@ -288,7 +315,8 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
                 floating[:, ::1] state, const floating[::1] colsq, const floating[:, ::1] l1,
                 const floating[:, ::1] l2, bint positive, const Py_ssize_t[::1] unpenalised,
                 const double[:, ::1] unpenalised_gram, const double[::1] scores,
-                const floating[::1] l1_previous, int max_iter, const double[::1] tol):
+                const floating[::1] l1_previous, int max_iter, const double[::1] tol,
+                object limits, Py_ssize_t unit):
     """Allocate the scratch once and run cd_body task after task without the GIL.
 
     Either k targets (rows of y, w, state) at one penalty (one row of l1, l2), or one target along
@@ -297,7 +325,13 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
     Returns (coef, status, n_iter, gap, loss, v), each with a leading task axis, but for a path v
     (the KKT scores, p per task) holds only the last task's: a path needs no others, and T rows
     of them would weigh as much as the coefficients.
+    limits: the public call's _limits.Budget; unit: the work of one coordinate update (about n for
+    dense X, the nonzeros per column for CSC, p in covariance mode). Out of time, every later target
+    stops at its warm start (with its gap), every later point of a path keeps the last coefficients
+    (gap infinite: uncertified); interrupted, the entry point raises.
     """
+    cdef int[::1] flag = limits.stop
+    cdef Budget budget = make_budget(limits.deadline, flag)
     cdef Py_ssize_t n_tasks = max(w.shape[0], l1.shape[0]), p = w.shape[1], q = unpenalised.shape[0]
     cdef Py_ssize_t t, k, a
     # a path alternates between two rows: the task's own and its predecessor's (the strong rule)
@@ -343,17 +377,27 @@ cdef object run(const layout_t* X, const floating* vals, const floating* s, cons
         for t in range(n_tasks):
             k = t if w.shape[0] > 1 else 0            # the target
             a = t if l1.shape[0] > 1 else 0           # the penalty
+            if budget.reason == PAST_DEADLINE and t > 0 and l1.shape[0] > 1:
+                # a path out of time: the later points keep the coefficients reached, without a
+                # certificate (a gap each would cost a pass over X per point)
+                coef_view[t, :] = coef_view[t - 1, :]
+                status_view[t], n_iter_view[t] = OUT_OF_TIME, 0
+                gap_view[t], loss_view[t] = INFINITY, loss_view[t - 1]
+                continue
             if layout_t is Gram:
                 task_layout.yy = yy[k]
             seed_working_set(&work, &w[k, 0], &l1[a, 0], previous_scores, previous_l1, positive, p)
             work.v = &v_view[t % n_score_rows, 0]
             status_view[t] = cd_body(&task_layout, vals, s, m, &y[k, 0], &w[k, 0], &state[k, 0],
                                      &colsq[0], &l1[a, 0], &l2[a, 0], positive, &u, p, max_iter,
-                                     tol[k], &work, &n_iter_view[t], &gap_view[t])
+                                     tol[k], &work, &n_iter_view[t], &gap_view[t], &budget, unit)
+            if budget.reason == INTERRUPTED:
+                break
             loss_view[t] = work.loss
             coef_view[t, :] = w[k, :]
             if l1.shape[0] > 1:                       # a path: the next task follows this one
                 previous_scores, previous_l1 = &v_view[t % n_score_rows, 0], &l1[a, 0]
+    raise_if_interrupted(&budget)
     if l1.shape[0] > 1:
         v = v[(n_tasks - 1) % n_score_rows][None, :]
     return coef, status, n_iter, gap, loss, v
@@ -364,7 +408,7 @@ def cd_dense(const floating[::1, :] X, const floating[:, ::1] y, floating[:, ::1
              const floating[::1] colsq, const floating[:, ::1] l1, const floating[:, ::1] l2,
              bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
              const double[::1] scores, const floating[::1] l1_previous, int max_iter,
-             const double[::1] tol):
+             const double[::1] tol, object limits):
     """Run CD on Fortran-ordered dense X for k targets; update w and the residuals r in place.
 
     Row k of y is a centred target, of r its residual y_k - (X - offsets) w_k on entry, of w its
@@ -372,14 +416,15 @@ def cd_dense(const floating[::1, :] X, const floating[:, ::1] y, floating[:, ::1
     one row of penalties (for k targets) or T rows (a path of one target); unpenalised lists the
     features with l1 = l2 = 0 and unpenalised_gram their (q, q) weighted centred Gram / n; scores
     and l1_previous (or empty) seed the strong rule of the first task; tol (k,) the absolute gap
-    tolerances. Returns arrays (coef, status, n_iter, gap, loss = sum_i s_i r_i^2, v = KKT scores),
-    a row per task.
+    tolerances; limits the public call's _limits.Budget (max_seconds, the stop flag). Returns arrays
+    (coef, status, n_iter, gap, loss = sum_i s_i r_i^2, v = KKT scores), a row per task. Raises
+    KeyboardInterrupt when interrupted (w and r then agree, at some point of the descent).
     """
     cdef Dense layout = Dense(n=X.shape[0], ld=X.shape[0])
     cdef double[::1] unused_yy = np.zeros(0)     # residual mode has the residual itself
     return run(&layout, &X[0, 0], optional(sample_weight), optional(offsets), y, unused_yy, w, r,
                colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous, max_iter,
-               tol)
+               tol, limits, max(X.shape[0], 1))
 
 
 def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[::1] yy,
@@ -387,7 +432,7 @@ def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[:
             const floating[:, ::1] l1, const floating[:, ::1] l2, bint positive,
             const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
             const double[::1] scores, const floating[::1] l1_previous, int max_iter,
-            const double[::1] tol):
+            const double[::1] tol, object limits):
     """Run CD in covariance mode for k targets; update w and g = Xty - G w in place.
 
     G = (X - m)' S (X - m), row k of Xty = (X - m)' S y_k (weights and centring folded in),
@@ -396,7 +441,7 @@ def cd_gram(const floating[::1, :] G, const floating[:, ::1] Xty, const double[:
     cdef Gram layout = Gram(n=n_samples, p=G.shape[0], ld=G.shape[0], yy=0.0)
     return run(&layout, &G[0, 0], <const floating*> NULL, <const floating*> NULL, Xty, yy, w, g,
                colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous, max_iter,
-               tol)
+               tol, limits, max(G.shape[0], 1))
 
 
 ctypedef fused index_t:
@@ -410,7 +455,7 @@ def cd_csc(const floating[::1] data, const index_t[::1] indices, const index_t[:
            const floating[::1] colsq, const floating[:, ::1] l1, const floating[:, ::1] l2,
            bint positive, const Py_ssize_t[::1] unpenalised, const double[:, ::1] unpenalised_gram,
            const double[::1] scores, const floating[::1] l1_previous, int max_iter,
-           const double[::1] tol):
+           const double[::1] tol, object limits):
     """Run CD on canonical CSC X (data, indices, indptr: int32 or int64) for k targets.
 
     Row k of state holds u = y_k - X w_k (n entries) and then c = offsets . w_k: the residual is
@@ -421,16 +466,17 @@ def cd_csc(const floating[::1] data, const index_t[::1] indices, const index_t[:
     cdef double[::1] unused_yy = np.zeros(0)     # residual mode has the residual itself
     cdef Csc32 layout32
     cdef Csc64 layout64
+    cdef Py_ssize_t unit = max(data.shape[0] // max(w.shape[1], 1), 1)     # nonzeros per column
     if index_t is int32_t:
         layout32 = Csc32(n=n_samples, indptr=&indptr[0], indices=rows)
         return run(&layout32, vals, optional(sample_weight), optional(offsets), y, unused_yy, w, state,
                    colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous,
-                   max_iter, tol)
+                   max_iter, tol, limits, unit)
     else:
         layout64 = Csc64(n=n_samples, indptr=&indptr[0], indices=rows)
         return run(&layout64, vals, optional(sample_weight), optional(offsets), y, unused_yy, w, state,
                    colsq, l1, l2, positive, unpenalised, unpenalised_gram, scores, l1_previous,
-                   max_iter, tol)
+                   max_iter, tol, limits, unit)
 
 
 def csc_column_stats(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,

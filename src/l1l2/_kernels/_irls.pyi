@@ -8,6 +8,8 @@ import enum
 import numpy as np
 from numpy.typing import NDArray
 
+from l1l2._limits import Budget
+
 _Floats = NDArray[np.float32] | NDArray[np.float64]
 _Indices = NDArray[np.int32] | NDArray[np.int64]
 
@@ -25,15 +27,15 @@ class Start(enum.IntEnum):
 def start_space(method: Start, n: int, k: int, pa: int, ld: int) -> NDArray[np.float64]: ...
 def start_dense(X: _Floats, y: NDArray[np.float64], c: NDArray[np.float64], lo: float, hi: float,
                 fit_intercept: bool, l: NDArray[np.float64], beta: NDArray[np.float64],
-                method: Start, max_iter: int, tol: float, stall: float
+                method: Start, max_iter: int, tol: float, stall: float, limits: Budget
                 ) -> tuple[int, NDArray[np.bool_]]: ...
 def start_csr(data: _Floats, indices: _Indices, indptr: _Indices, p: int,
               y: NDArray[np.float64], c: NDArray[np.float64], lo: float, hi: float,
               fit_intercept: bool, l: NDArray[np.float64], beta: NDArray[np.float64],
-              method: Start, max_iter: int, tol: float, stall: float
+              method: Start, max_iter: int, tol: float, stall: float, limits: Budget
               ) -> tuple[int, NDArray[np.bool_]]: ...
 def simplex(Z: NDArray[np.float64], y: NDArray[np.float64], c: NDArray[np.float64], lo: float,
             hi: float, pen: NDArray[np.intp], l: NDArray[np.float64], g_fixed: NDArray[np.float64],
-            order: NDArray[np.intp], side: NDArray[np.int8], max_pivots: int, tol: float
-            ) -> tuple[Outcome, int, NDArray[np.float64], NDArray[np.float64], NDArray[np.intp],
+            order: NDArray[np.intp], side: NDArray[np.int8], max_pivots: int, tol: float,
+            limits: Budget) -> tuple[Outcome, int, NDArray[np.float64], NDArray[np.float64], NDArray[np.intp],
                        NDArray[np.float64]]: ...

@@ -70,6 +70,8 @@ from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy, memset
 from scipy.linalg cimport cython_blas, cython_lapack
 from l1l2._kernels._gap cimport solve_psd
+from l1l2._kernels._budget cimport (Budget, RUNNING, make_budget, raise_if_interrupted, spend,
+                                    unlimited)
 
 # Dense X is read in row blocks of about this many doubles (8 MiB): big enough that syrk runs at
 # full speed (also threaded), small enough to stay out of the way of memory.
@@ -206,10 +208,11 @@ cdef void transpose_times(const rows_t* X, const floating* vals, bint fit_interc
 
 
 cdef void weighted_gram(const rows_t* X, const floating* vals, bint fit_intercept, const double* v,
-                        const double* u, Work* w) noexcept nogil:
+                        const double* u, Work* w, Budget* budget) noexcept nogil:
     """w.G = Z' diag(v) Z (upper triangle, column-major; v >= 0) and w.rhs = Z' u. Dense: row
     blocks scaled by sqrt(v), then syrk; CSR: v_i x_ij x_il for each pair of row i's entries
-    (cost sum_i nnz_i^2 / 2), the intercept column implicitly."""
+    (cost sum_i nnz_i^2 / 2), the intercept column implicitly. Stops part way (G then unusable)
+    once the budget is spent: the caller checks budget.reason."""
     cdef Py_ssize_t block, start, i, k, h, j, jh, p = X.p
     cdef int rows, one = 1, pa = w.pa
     cdef double unit = 1.0, root, vx
@@ -219,6 +222,8 @@ cdef void weighted_gram(const rows_t* X, const floating* vals, bint fit_intercep
         for block in range((X.n + w.ld - 1) // w.ld):
             start = block * w.ld
             rows = <int> min(w.ld, X.n - start)
+            if spend(budget, rows * pa * pa):
+                return
             load_block(X, vals, fit_intercept, start, rows, w)
             # rhs += block' u[start:start + rows]
             cython_blas.dgemv(b"T", &rows, &pa, &unit, w.block, &w.ld, <double*> u + start, &one,
@@ -231,6 +236,8 @@ cdef void weighted_gram(const rows_t* X, const floating* vals, bint fit_intercep
             cython_blas.dsyrk(b"U", b"T", &pa, &rows, &unit, w.block, &w.ld, &unit, w.G, &pa)
     else:
         for i in range(X.n):
+            if spend(budget, (X.indptr[i + 1] - X.indptr[i] + 1) ** 2):
+                return
             for k in range(X.indptr[i], X.indptr[i + 1]):
                 j = X.indices[k]
                 w.rhs[j] += vals[k] * u[i]
@@ -260,6 +267,8 @@ cdef void find_dependent(int pa, const double* G, const double* l, Py_ssize_t p,
         dependent[a] = False
         if not (a < p and l[a] > 0):
             q += 1
+    if q == 0:                                    # (LAPACK rejects the empty block's lda = 0)
+        return
     unpenalised_block(pa, G, l, p, q, work, diagonal)
     cython_lapack.dpotrf(b"U", &q, work, &q, &info)
     regular = info == 0
@@ -337,9 +346,9 @@ cdef void solve(int pa, bint factored, const double* G, const double* chol, doub
 cdef int irls_body(const rows_t* X, const floating* vals, const double* y, const double* c,
                    double lo, double hi, bint fit_intercept, const double* l, double* beta,
                    int max_iter, double eps_final, double stall, Work* w, double* r, double* v,
-                   double* u, char* dependent) noexcept nogil:
+                   double* u, char* dependent, Budget* budget) noexcept nogil:
     """The IRLS loop of irls_dense and irls_csr (see there); r, v, u (n,) scratch. Returns the
-    steps taken."""
+    steps taken (a step the budget cut short leaves beta as it was)."""
     cdef Py_ssize_t p = X.p, n = X.n, i, j
     cdef int pa = w.pa, t = 0
     cdef double A = (hi - lo) / 2, B = (hi + lo) / 2
@@ -369,13 +378,19 @@ cdef int irls_body(const rows_t* X, const floating* vals, const double* y, const
             break
         if t == max_iter:
             break
+        if biggest > 0 and biggest * eps / eps0 == 0:
+            # every coefficient is within underflow of 0 (a constant y): the start can get no
+            # closer, and the penalty's weights below would divide by 0
+            break
         t += 1
         last = objective
         for i in range(n):
             a = max(fabs(r[i]), eps)
             v[i] = c[i] * A / a
             u[i] = v[i] * (y[i] + B / A * a)          # V y~
-        weighted_gram(X, vals, fit_intercept, v, u, w)
+        weighted_gram(X, vals, fit_intercept, v, u, w, budget)
+        if budget.reason != RUNNING:
+            break
         for j in range(p):
             # b_j = max(|beta_j|, floor): the floor shrinks with eps, relative to the largest
             # coefficient. From beta = 0 the first step leaves the penalty out (it would stick).
@@ -461,8 +476,10 @@ cdef void direction(const rows_t* X, const floating* vals, bint fit_intercept, I
 
 cdef int ipm_body(const rows_t* X, const floating* vals, const double* y, const double* c,
                   double lo, double hi, bint fit_intercept, const double* l, double* beta,
-                  int max_iter, double tol, Work* w, Ipm* S, char* dependent) noexcept nogil:
-    """The interior-point loop of start_dense and start_csr (see there); returns its steps."""
+                  int max_iter, double tol, Work* w, Ipm* S, char* dependent,
+                  Budget* budget) noexcept nogil:
+    """The interior-point loop of start_dense and start_csr (see there); returns its steps (a
+    step the budget cut short leaves beta as it was)."""
     cdef Py_ssize_t i, j, t, N = S.n + S.k, live = 0
     cdef int pa = w.pa, steps = 0
     cdef double om, lo_i, hi_i, delta = 0.0, y_size = 0.0, gap, gap_aff, objective, sigma, mu
@@ -505,7 +522,9 @@ cdef int ipm_body(const rows_t* X, const floating* vals, const double* y, const 
             S.q[i] = 1.0 / (S.z[i] / S.a[i] + S.w[i] / S.s[i]) if om > 0 else 0.0
             S.rho[i] = S.r[i]
             S.da[i] = S.q[i] * S.r[i] + S.a[i]               # (scratch: q rho + a)
-        weighted_gram(X, vals, fit_intercept, S.q, S.da, w)
+        weighted_gram(X, vals, fit_intercept, S.q, S.da, w, budget)
+        if budget.reason != RUNNING:
+            break
         for t in range(S.k):
             j = S.pen[t]
             w.G[j * pa + j] += S.q[S.n + t]
@@ -591,18 +610,20 @@ cpdef enum Start:
 cdef int start_body(const rows_t* X, const floating* vals, const double* y, const double* c,
                     double lo, double hi, bint fit_intercept, const double* l, double* beta,
                     Start method, int max_iter, double tol, double stall, Work* w, double* space,
-                    const Py_ssize_t* pen, Py_ssize_t k, char* dependent) noexcept nogil:
+                    const Py_ssize_t* pen, Py_ssize_t k, char* dependent,
+                    Budget* budget) noexcept nogil:
     """Run the chosen start on the scratch space (start_space doubles)."""
     cdef Py_ssize_t n = X.n, N = X.n + k
     cdef Ipm S
     if method == IRLS:
         return irls_body(X, vals, y, c, lo, hi, fit_intercept, l, beta, max_iter, tol, stall, w,
-                         space, space + n, space + 2 * n, dependent)
+                         space, space + n, space + 2 * n, dependent, budget)
     S = Ipm(n=n, k=k, pen=pen, a=space, s=space + N, z=space + 2 * N, w=space + 3 * N,
             q=space + 4 * N, r=space + 5 * N, rho=space + 6 * N, da=space + 7 * N,
             dz=space + 8 * N, dw=space + 9 * N, zd=space + 10 * N, b=space + 11 * N,
             rhs=space + 11 * N + w.pa)
-    return ipm_body(X, vals, y, c, lo, hi, fit_intercept, l, beta, max_iter, tol, w, &S, dependent)
+    return ipm_body(X, vals, y, c, lo, hi, fit_intercept, l, beta, max_iter, tol, w, &S, dependent,
+                    budget)
 
 
 cdef int quantile_start_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const double* y,
@@ -623,6 +644,8 @@ cdef int quantile_start_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const
     cdef double* l = c + n
     cdef Py_ssize_t* pen = <Py_ssize_t*> (l + p)
     cdef Work w
+    cdef int never = 0
+    cdef Budget budget = unlimited(&never)
     if block == NULL:
         return -1
     w = carve(space, pa, ld)
@@ -635,7 +658,7 @@ cdef int quantile_start_dense(Py_ssize_t n, Py_ssize_t p, const double* X, const
     steps = start_body(&rows, X, y, c, q - 1.0, q, fit_intercept, l, beta,
                        INTERIOR if interior else IRLS, max_iter, tol, stall, &w,
                        space + work_size(pa, ld), pen if k > 0 else NULL, k,
-                       <char*> (pen + k))
+                       <char*> (pen + k), &budget)
     free(block)
     return steps
 
@@ -648,8 +671,10 @@ def start_space(Start method, Py_ssize_t n, Py_ssize_t k, int pa, int ld):
 
 def start_dense(const floating[:, :] X, const double[::1] y, const double[::1] c, double lo,
                 double hi, bint fit_intercept, const double[::1] l, double[::1] beta, Start method,
-                int max_iter, double tol, double stall):
+                int max_iter, double tol, double stall, object limits):
     """Move beta (pa,) towards the LP optimum from where it is; return (n_iter, dependent).
+    limits: the public call's _limits.Budget (past its deadline the start stops where it is;
+    interrupted, it raises KeyboardInterrupt).
 
     X (n, p) dense in any memory layout, y, c (n,); l (p,) the penalty weights. dependent (pa,)
     flags the unpenalised columns that earlier ones (nearly) span, decided on the first step's
@@ -670,17 +695,20 @@ def start_dense(const floating[:, :] X, const double[::1] y, const double[::1] c
     cdef double[::1] space = start_space(method, X.shape[0], pen.shape[0], pa, ld)
     cdef Work w = carve(&space[0], pa, ld)
     cdef char[::1] dependent = np.zeros(pa, dtype=np.int8)
+    cdef int[::1] flag = limits.stop
+    cdef Budget budget = make_budget(limits.deadline, flag)
     with nogil:
         steps = start_body(&rows, &X[0, 0], &y[0], &c[0], lo, hi, fit_intercept, &l[0], &beta[0],
                            method, max_iter, tol, stall, &w, &space[work_size(pa, ld)],
-                           &pen[0] if pen.shape[0] else NULL, pen.shape[0], &dependent[0])
+                           &pen[0] if pen.shape[0] else NULL, pen.shape[0], &dependent[0], &budget)
+    raise_if_interrupted(&budget)
     return steps, np.asarray(dependent).astype(bool)
 
 
 def start_csr(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
               Py_ssize_t p, const double[::1] y, const double[::1] c, double lo, double hi,
               bint fit_intercept, const double[::1] l, double[::1] beta, Start method, int max_iter,
-              double tol, double stall):
+              double tol, double stall, object limits):
     """start_dense for X given as CSR (data, indices, indptr, p columns; no duplicates, int32 or
     int64 indices). A Gram matrix costs sum_i nnz(row i)^2 / 2 instead of n p^2 / 2."""
     cdef Py_ssize_t n = indptr.shape[0] - 1
@@ -694,17 +722,22 @@ def start_csr(const floating[::1] data, const index_t[::1] indices, const index_
     cdef const floating* vals = &data[0] if data.shape[0] else NULL         # (X may be all zeros)
     cdef const index_t* columns = &indices[0] if indices.shape[0] else NULL
     cdef const Py_ssize_t* pens = &pen[0] if pen.shape[0] else NULL
+    cdef int[::1] flag = limits.stop
+    cdef Budget budget = make_budget(limits.deadline, flag)
     with nogil:
         if index_t is int32_t:
             rows32 = Csr32(n=n, p=p, indptr=&indptr[0], indices=columns)
             steps = start_body(&rows32, vals, &y[0], &c[0], lo, hi, fit_intercept, &l[0],
                                &beta[0], method, max_iter, tol, stall, &w,
-                               &space[work_size(pa, 0)], pens, pen.shape[0], &dependent[0])
+                               &space[work_size(pa, 0)], pens, pen.shape[0], &dependent[0],
+                               &budget)
         else:
             rows64 = Csr64(n=n, p=p, indptr=&indptr[0], indices=columns)
             steps = start_body(&rows64, vals, &y[0], &c[0], lo, hi, fit_intercept, &l[0],
                                &beta[0], method, max_iter, tol, stall, &w,
-                               &space[work_size(pa, 0)], pens, pen.shape[0], &dependent[0])
+                               &space[work_size(pa, 0)], pens, pen.shape[0], &dependent[0],
+                               &budget)
+    raise_if_interrupted(&budget)
     return steps, np.asarray(dependent).astype(bool)
 
 
@@ -1086,7 +1119,8 @@ cdef Outcome pivot(const Lp* lp, Simplex* S, Py_ssize_t k, signed char sigma,
 
 def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, double lo, double hi,
             const Py_ssize_t[::1] pen, const double[::1] l, const double[::1] g_fixed,
-            const Py_ssize_t[::1] order, signed char[::1] side, int max_pivots, double tol):
+            const Py_ssize_t[::1] order, signed char[::1] side, int max_pivots, double tol,
+            object limits):
     """Solve the LP over these rows exactly, from the basis of the first independent rows of order.
 
     Z (m, pa) the observation rows (m >= 1), y and c theirs; pen, l (k,) the penalty rows; g_fixed (pa,) the
@@ -1094,7 +1128,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
     best basis candidates first; side (m + k,) the starting sides, updated. tol: how far outside its
     bounds a basic d may be (rounding) and still count as inside.
     Returns (outcome, n_pivots, beta (pa,), r (m + k,) residuals, basis (pa,), u (pa,)), where
-    u = c_i d_i of the basic rows (when optimal).
+    u = c_i d_i of the basic rows (when optimal). limits: the public call's _limits.Budget;
+    past its deadline the pivots stop (MAX_PIVOTS); interrupted, it raises KeyboardInterrupt.
     """
     cdef int pa = Z.shape[1]
     cdef Py_ssize_t m = Z.shape[0], k = pen.shape[0], rows = m + k, position
@@ -1121,6 +1156,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
     cdef int n_pivots = 0, since_refresh = 0, degenerate = 0
     cdef signed char direction = 1
     cdef double slope = 0.0, step = 0.0
+    cdef int[::1] flag = limits.stop
+    cdef Budget budget = make_budget(limits.deadline, flag)
     if k > 0:
         lp.pen, lp.l = &pen[0], &l[0]
     with nogil:
@@ -1138,7 +1175,8 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
                 if not refresh(&lp, &g_fixed[0], &S):
                     outcome = SINGULAR
                 continue
-            if n_pivots == max_pivots:
+            # a pivot costs about pa^2 (the update of B^-1) plus the rows its scan reads
+            if n_pivots == max_pivots or spend(&budget, pa * pa + S.scanned):
                 outcome = MAX_PIVOTS
                 break
             outcome = pivot(&lp, &S, position, direction, slope, degenerate > pa, &step)
@@ -1153,4 +1191,5 @@ def simplex(const double[:, ::1] Z, const double[::1] y, const double[::1] c, do
                     outcome = SINGULAR
             elif S.scanned > rows // 4 and since_refresh % REANCHOR == 0:
                 reanchor(&lp, &S)             # beta moved far: the order of the rows is stale
+    raise_if_interrupted(&budget)
     return outcome, n_pivots, beta, r, basis, np.array(u)
