@@ -67,10 +67,11 @@ def check_finite(arr, name):
         raise ValueError(f"{name} contains NaN or infinity")
 
 
-def check_X(X, accept_sparse=True):
+def check_X(X, accept_sparse=True, finite=True):
     """Return X as a finite 2-D float32/float64 array with at least one sample and one feature.
 
-    scipy.sparse input (matrix or array) comes back as CSC: see check_sparse_X.
+    scipy.sparse input (matrix or array) comes back as CSC: see check_sparse_X. finite=False leaves
+    dense X's NaN and infinity to the caller's check_magnitude, which finds them in its own pass.
     """
     if scipy.sparse.issparse(X):
         if not accept_sparse:
@@ -78,7 +79,8 @@ def check_X(X, accept_sparse=True):
         return check_sparse_X(X)
     X = as_float_array(X, "X")
     check_shape(X)
-    check_finite(X, "X")
+    if finite:
+        check_finite(X, "X")
     return X
 
 
@@ -182,7 +184,7 @@ def check_Xy(X, y, accept_sparse=True, squares=True):
     X's dtype can square and sum (check_magnitude); squares=False (LAD, quantile: the loss does not
     square the residuals) needs only that of each array, not of their products, and lets values
     go down to sqrt(tiny)."""
-    X = check_X(X, accept_sparse)
+    X = check_X(X, accept_sparse, finite=False)
     y_given = np.asarray(y) if not scipy.sparse.issparse(y) else y
     y = check_y(y, X.shape[0], X.dtype)
     x_largest = check_X_magnitude(X, squares)
@@ -215,10 +217,14 @@ def check_X_magnitude(X, squares=True):
 
 def check_magnitude(arr, name, n_samples, dtype, squares=True):
     """Return the largest |value| of arr (1 for booleans), raising ValueError unless it is 0 or
-    within magnitude_limits (arrays that are not finite are left to check_finite)."""
+    within magnitude_limits; ValueError also for NaN or infinity (check_finite's message)."""
     if arr.size == 0 or arr.dtype.kind == "b":
         return 1.0
+    # max and min, no temporary; NaN propagates through them, so they check finiteness too (2.9 ms
+    # each for 80 MB; |arr|.max() in cached blocks took 6.9)
     largest = max(abs(float(arr.max())), abs(float(arr.min())))
+    if not np.isfinite(largest):
+        check_finite(arr, name)          # raises: NaN or infinity
     smallest, biggest = magnitude_limits(n_samples, dtype, squares)
     if largest > biggest and np.isfinite(largest):
         raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}: its largest |value| "
