@@ -381,7 +381,8 @@ class Solver:
         unpenalised = np.setdiff1d(cols, penalised)
         r = self.y - P.predict(self.beta)
         pull = np.abs(P.transpose_times(P.c * np.where(r >= 0, P.loss.hi, P.loss.lo))[penalised])
-        start = penalised[np.argsort(-pull / l[penalised], kind="stable")[:n]]
+        with np.errstate(over="ignore"):      # (a tiny l: inf ranks first, as it should)
+            start = penalised[np.argsort(-pull / l[penalised], kind="stable")[:n]]
         working = np.union1d(unpenalised, np.union1d(start, penalised[self.beta[penalised] != 0]))
         total = 0
         while True:
@@ -389,8 +390,9 @@ class Solver:
             total += pivots
             outside = np.setdiff1d(penalised, working)
             e = P.transpose_times(P.c * d)[outside]
-            t[outside] = np.clip(-e / l[outside], -1.0, 1.0)
-            excess = np.abs(e) / l[outside]
+            with np.errstate(over="ignore"):  # (inf: a violator, and t clipped, as it should)
+                t[outside] = np.clip(-e / l[outside], -1.0, 1.0)
+                excess = np.abs(e) / l[outside]
             if outcome != Outcome.OPTIMAL or not np.any(excess > 1 + DUAL_TOL):
                 return outcome, total, r, d, t
             worst = np.argsort(-excess, kind="stable")[:max(len(working) // 2, 10)]
