@@ -36,6 +36,7 @@ def long_calls(X, y):
     Y = np.column_stack([y, -y, 2 * y, y + 1])
     lad_rows = slice(0, min(X.shape[0], 5000))
     sparse = scipy.sparse.csc_matrix(X[lad_rows])
+    Y40 = np.column_stack([y[lad_rows] + k for k in range(40)])    # one LAD fit takes about 1 s
     return {
         "lasso, dense": lambda **k: l1l2.lasso(X, y, 1e-6, precompute=False, **ENDLESS, **k),
         "lasso, C-ordered X (copied)": lambda **k: l1l2.lasso(Xc, y, 1e-6, precompute=False,
@@ -49,7 +50,8 @@ def long_calls(X, y):
                                                          **ENDLESS, **k),
         "fit_many, 4 targets, 2 threads": lambda **k: l1l2.fit_many(
             X, Y, "lasso", alpha=1e-6, threads=2, precompute=False, **ENDLESS, **k),
-        "lad": lambda **k: l1l2.lad(X[lad_rows, :300], y[lad_rows], max_iter=10**8, **k),
+        "lad, 40 targets": lambda **k: l1l2.lad(X[lad_rows, :300], Y40, threads=1, max_iter=10**8,
+                                                **k),
         "quantile_path": lambda **k: l1l2.quantile_path(X[lad_rows, :300], y[lad_rows], q=0.3,
                                                         max_iter=10**8, **k),
     }

@@ -48,7 +48,9 @@ LONG_CALLS = {
     "lasso_cv": lambda X, y: l1l2.lasso_cv(X, y, cv=3, threads=2, precompute=False, **ENDLESS),
     "fit_many": lambda X, y: l1l2.fit_many(X, np.column_stack([y, -y, 2 * y, y + 1]), "lasso",
                                            alpha=1e-6, threads=2, precompute=False, **ENDLESS),
-    "lad": lambda X, y: l1l2.lad(X, y, max_iter=10**8),
+    # (one LAD fit here takes about a second: 40 targets, fitted one after another, take long)
+    "lad": lambda X, y: l1l2.lad(X, np.column_stack([y + k for k in range(40)]), threads=1,
+                                 max_iter=10**8),
     "quantile_path": lambda X, y: l1l2.quantile_path(X, y, q=0.3, max_iter=10**8),
 }
 
@@ -171,7 +173,8 @@ def test_max_seconds_bounds_a_path_whose_later_points_keep_their_warm_start(craw
                                   max_seconds=s, **ENDLESS).path,
     lambda X, y, s: l1l2.fit_many(X, np.column_stack([y, -y]), "elastic_net", alpha=1e-4,
                                   threads=2, precompute=False, max_seconds=s, **ENDLESS),
-    lambda X, y, s: l1l2.lad(X, y, max_iter=10**8, max_seconds=s),
+    lambda X, y, s: l1l2.lad(X, np.column_stack([y + k for k in range(40)]), threads=1,
+                             max_iter=10**8, max_seconds=s),
     lambda X, y, s: l1l2.quantile_path(X, y, q=0.3, n_alphas=10, max_iter=10**8, max_seconds=s),
     lambda X, y, s: l1l2.ridge(scipy.sparse.csr_matrix(X), y, 1e-12, solver="cg",
                                max_iter=10**8, max_seconds=s),
