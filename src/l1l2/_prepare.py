@@ -129,15 +129,15 @@ def centred_gram(X, weights, fit_intercept, threads=1):
     row blocks, between which Ctrl-C is seen.
     """
     n_samples, n_features = X.shape
-    # blocks of at least p rows: adding a block's (p, p) product costs less than computing it
-    rows_per_block = max(n_features, ROW_BLOCK_BYTES // (X.itemsize * n_features))
+    rows_per_block = max(1, ROW_BLOCK_BYTES // (X.itemsize * n_features))
     if weights is None:
         means = (np.einsum("ij->j", X, dtype=np.float64) / n_samples if fit_intercept
                  else np.zeros(n_features))
 
         def product_part(part, halt):
+            # blocks of at least p rows: adding a block's (p, p) product costs less than making it
             gram = np.zeros((n_features, n_features), dtype=X.dtype)
-            for rows in blocks_of(part, rows_per_block, halt):
+            for rows in blocks_of(part, max(n_features, rows_per_block), halt):
                 gram += X[rows].T @ X[rows]
             return gram
 
