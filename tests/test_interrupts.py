@@ -3,14 +3,14 @@
 The long calls run on near-duplicate columns (pairs 1e-6 apart) at tol=1e-15 with a huge max_iter:
 coordinate descent crawls along each pair and would run for hours. SIGINT comes from a timer thread
 while the kernel runs without the GIL; the kernel must notice it (or, in worker threads, the stop
-flag the main thread sets) and unwind. The bound on the reaction time is deliberately loose (the
-machine is shared): the point is that the call stops at all; benchmarks/run_interrupt.py measures
-the latency itself.
+flag the main thread sets) and unwind. No test asserts on time: a call that ignored Ctrl-C would
+return at its max_seconds backstop (and fail "did not raise"), one that ignored max_seconds would be
+interrupted by a watchdog (and fail with KeyboardInterrupt); benchmarks/run_interrupt.py measures
+the latency.
 """
 import os
 import signal
 import threading
-import time
 import warnings
 
 import numpy as np
@@ -23,7 +23,7 @@ from l1l2 import ConvergenceWarning
 
 ENDLESS = {"tol": 1e-15, "max_iter": 10**8}
 SIGNAL_AFTER = 0.5       # seconds into the call
-REACTION_BOUND = 3.0     # seconds from the signal to the KeyboardInterrupt: "stopped", not "finished"
+BACKSTOP = 120.0         # max_seconds of the calls Ctrl-C must stop; the watchdog of max_seconds
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +39,25 @@ def crawl():
 
 
 LONG_CALLS = {
-    "lasso": lambda X, y: l1l2.lasso(X, y, 1e-6, precompute=False, **ENDLESS),
-    "lasso_sparse": lambda X, y: l1l2.lasso(scipy.sparse.csc_matrix(X), y, 1e-6, **ENDLESS),
-    "lasso_gram": lambda X, y: l1l2.lasso(X, y, 1e-6, precompute=True, **ENDLESS),
-    "elastic_net_2d": lambda X, y: l1l2.elastic_net(X, np.column_stack([y, -y, 2 * y]), 1e-6, 0.9,
-                                                    precompute=False, threads=2, **ENDLESS),
-    "enet_path": lambda X, y: l1l2.enet_path(X, y, l1_ratio=0.9, precompute=False, **ENDLESS),
-    "lasso_cv": lambda X, y: l1l2.lasso_cv(X, y, cv=3, threads=2, precompute=False, **ENDLESS),
-    "fit_many": lambda X, y: l1l2.fit_many(X, np.column_stack([y, -y, 2 * y, y + 1]), "lasso",
-                                           alpha=1e-6, threads=2, precompute=False, **ENDLESS),
+    "lasso": lambda X, y, **limit: l1l2.lasso(X, y, 1e-6, precompute=False, **ENDLESS, **limit),
+    "lasso_sparse": lambda X, y, **limit: l1l2.lasso(scipy.sparse.csc_matrix(X), y, 1e-6, **ENDLESS,
+                                                     **limit),
+    "lasso_gram": lambda X, y, **limit: l1l2.lasso(X, y, 1e-6, precompute=True, **ENDLESS, **limit),
+    "elastic_net_2d": lambda X, y, **limit: l1l2.elastic_net(
+        X, np.column_stack([y, -y, 2 * y]), 1e-6, 0.9, precompute=False, threads=2, **ENDLESS,
+        **limit),
+    "enet_path": lambda X, y, **limit: l1l2.enet_path(X, y, l1_ratio=0.9, precompute=False,
+                                                      **ENDLESS, **limit),
+    "lasso_cv": lambda X, y, **limit: l1l2.lasso_cv(X, y, cv=3, threads=2, precompute=False,
+                                                    **ENDLESS, **limit),
+    "fit_many": lambda X, y, **limit: l1l2.fit_many(
+        X, np.column_stack([y, -y, 2 * y, y + 1]), "lasso", alpha=1e-6, threads=2, precompute=False,
+        **ENDLESS, **limit),
     # (one LAD fit here takes about a second: 40 targets, fitted one after another, take long)
-    "lad": lambda X, y: l1l2.lad(X, np.column_stack([y + k for k in range(40)]), threads=1,
-                                 max_iter=10**8),
-    "quantile_path": lambda X, y: l1l2.quantile_path(X, y, q=0.3, max_iter=10**8),
+    "lad": lambda X, y, **limit: l1l2.lad(X, np.column_stack([y + k for k in range(40)]),
+                                          threads=1, max_iter=10**8, **limit),
+    "quantile_path": lambda X, y, **limit: l1l2.quantile_path(X, y, q=0.3, max_iter=10**8,
+                                                              **limit),
 }
 
 
@@ -60,24 +66,22 @@ def blas_threads():
     return [entry["num_threads"] for entry in threadpoolctl.threadpool_info()]
 
 
-def interrupted(call):
-    """Run call() and send SIGINT to this process SIGNAL_AFTER seconds in: the seconds from the
-    signal to the KeyboardInterrupt (a failure if call returns, or raises something else)."""
-    sent = []
-
-    def fire():
-        sent.append(time.perf_counter())
-        os.kill(os.getpid(), signal.SIGINT)
-
-    timer = threading.Timer(SIGNAL_AFTER, fire)
+def sigint_after(seconds):
+    """A started timer that sends SIGINT to this process after `seconds` (cancel it after)."""
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
+    return timer
+
+
+def interrupted(call):
+    """Run call() and send SIGINT SIGNAL_AFTER seconds in: it must raise KeyboardInterrupt."""
+    timer = sigint_after(SIGNAL_AFTER)
     try:
         with pytest.raises(KeyboardInterrupt):
             call()
     finally:
         timer.cancel()
-    assert sent, "the call was interrupted before the signal was sent"
-    return time.perf_counter() - sent[0]
+    assert timer.finished.is_set(), "the call was interrupted before the signal was sent"
 
 
 @pytest.mark.parametrize("name", LONG_CALLS)
@@ -90,7 +94,7 @@ def test_ctrl_c_stops_a_long_call_and_leaves_nothing_behind(name, crawl, problem
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        assert interrupted(lambda: LONG_CALLS[name](X, y)) < REACTION_BOUND
+        interrupted(lambda: LONG_CALLS[name](X, y, max_seconds=BACKSTOP))
 
     # no worker left running, no BLAS limit left in force, the inputs as they were
     assert threading.active_count() == threads
@@ -101,7 +105,8 @@ def test_ctrl_c_stops_a_long_call_and_leaves_nothing_behind(name, crawl, problem
     after = l1l2.lasso(small_X, small_y, 0.01), l1l2.lad(small_X, small_y, alpha=0.01)
     for old, new in zip(before, after):
         np.testing.assert_array_equal(new.coef, old.coef)
-        assert (new.intercept, new.dual_gap, new.n_iter) == (old.intercept, old.dual_gap, old.n_iter)
+        assert (new.intercept, new.dual_gap, new.n_iter) == \
+            (old.intercept, old.dual_gap, old.n_iter)
 
 
 def test_ctrl_c_during_the_gram_matrix_in_threads():
@@ -110,32 +115,34 @@ def test_ctrl_c_during_the_gram_matrix_in_threads():
     X = np.asfortranarray(np.random.default_rng(3).standard_normal((40000, 600)))
     y = X[:, 0].copy()
     threads = threading.active_count()
-    assert interrupted(lambda: [l1l2.lasso(X, y, 0.1, precompute=True, threads=2)
-                                for _ in range(1000)]) < REACTION_BOUND
+    interrupted(lambda: [l1l2.lasso(X, y, 0.1, precompute=True, threads=2) for _ in range(1000)])
     assert threading.active_count() == threads
 
 
-def assert_stopped_by_time(fit, seconds, caught, max_seconds):
-    assert seconds < max_seconds + REACTION_BOUND
+def assert_stopped_by_time(fit, caught, max_seconds):
     assert not np.all(fit.converged)
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(messages) == 1 and f"max_seconds={max_seconds:g}" in messages[0]
 
 
 def timed(call):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        started = time.perf_counter()
-        result = call()
-    return result, time.perf_counter() - started, caught
+    """(call(), its warnings), a watchdog interrupting it after BACKSTOP seconds."""
+    watchdog = sigint_after(BACKSTOP)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+    finally:
+        watchdog.cancel()
+    return result, caught
 
 
 @pytest.mark.parametrize("precompute", [False, True], ids=["residual", "gram"])
 def test_max_seconds_returns_the_coefficients_reached_with_their_gap(precompute, crawl):
     X, y = crawl
-    fit, seconds, caught = timed(lambda: l1l2.lasso(X, y, 1e-4, precompute=precompute,
+    fit, caught = timed(lambda: l1l2.lasso(X, y, 1e-4, precompute=precompute,
                                                     max_seconds=0.3, **ENDLESS))
-    assert_stopped_by_time(fit, seconds, caught, 0.3)
+    assert_stopped_by_time(fit, caught, 0.3)
     assert 0 < fit.n_iter < ENDLESS["max_iter"]
     assert np.all(np.isfinite(fit.coef))
     # the reported objective and gap are those of the returned coefficients
@@ -158,9 +165,9 @@ def lasso_gap(X, y, coef, alpha):
 
 def test_max_seconds_bounds_a_path_whose_later_points_keep_their_warm_start(crawl):
     X, y = crawl
-    path, seconds, caught = timed(lambda: l1l2.lasso_path(X, y, n_alphas=50, precompute=False,
+    path, caught = timed(lambda: l1l2.lasso_path(X, y, n_alphas=50, precompute=False,
                                                           max_seconds=0.3, **ENDLESS))
-    assert_stopped_by_time(path, seconds, caught, 0.3)
+    assert_stopped_by_time(path, caught, 0.3)
     assert len(path.alphas) == 50 and not path.converged[-1]
     assert np.all(np.isfinite(path.coefs))
     for point in (path[10], path[-1]):
@@ -181,8 +188,8 @@ def test_max_seconds_bounds_a_path_whose_later_points_keep_their_warm_start(craw
 ], ids=["lasso_cv", "fit_many", "lad", "quantile_path", "ridge_cg"])
 def test_max_seconds_bounds_every_long_call(call, crawl):
     X, y = crawl
-    result, seconds, caught = timed(lambda: call(X, y, 0.3))
-    assert_stopped_by_time(result, seconds, caught, 0.3)
+    result, caught = timed(lambda: call(X, y, 0.3))
+    assert_stopped_by_time(result, caught, 0.3)
 
 
 def test_a_generous_max_seconds_changes_nothing(problem):
@@ -197,7 +204,8 @@ def test_a_generous_max_seconds_changes_nothing(problem):
 
 
 @pytest.mark.parametrize("value, error", [(0, ValueError), (-1.0, ValueError), (np.nan, ValueError),
-                                          (np.inf, ValueError), ("1", TypeError), (True, TypeError)])
+                                          (np.inf, ValueError), ("1", TypeError),
+                                          (True, TypeError)])
 @pytest.mark.parametrize("call", [
     lambda X, y, s: l1l2.lasso(X, y, 0.1, max_seconds=s),
     lambda X, y, s: l1l2.ridge(X, y, 0.1, solver="cg", max_seconds=s),
