@@ -242,7 +242,7 @@ def check_X_Y(X, Y, squares=True):
     serial pass over a large Y would cost as much as a tenth of the fits), the others with
     check_finite_Y first.
     """
-    X = v.check_X(X)
+    X = v.check_X(X, finite=False)          # (check_X_magnitude finds NaN and infinity too)
     Y_given = np.asarray(Y)
     Y = v.as_float_array(Y, "Y", X.dtype)
     x_largest = v.check_X_magnitude(X, squares)      # squares: as in v.check_Xy
